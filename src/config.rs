@@ -1,0 +1,488 @@
+//! [`JwtAuth`] and its builder: every setting is checked once, in [`JwtAuthBuilder::build`].
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::response::Response;
+use http::request::Parts;
+use http::Method;
+use jsonwebtoken::Algorithm;
+use serde_json::{Map, Value};
+
+use crate::error::{AuthError, AuthErrorKind, ConfigError};
+use crate::exclude::Excludes;
+use crate::issue::Issuer;
+use crate::keys::{ensure_crypto_backend, KeySet, KeySpec};
+use crate::resolver::{ErasedResolver, UserResolver};
+use crate::response::{valid_realm, DefaultErrorHandler, ErrorHandler};
+use crate::source::{CompiledSource, TokenSource};
+use crate::token::{Audience, Claims, Token};
+use crate::verify::{DecodeHook, Rules, Verifier};
+
+/// The authentication configuration: keys, validation rules, token sources, excludes, the user
+/// resolver and the issuing defaults. Cheap to clone (one `Arc`); use it as router state to
+/// issue tokens with [`JwtAuth::login`].
+///
+/// `U` is the user type the resolver returns; `C` the custom claims type (default: a JSON map).
+///
+/// ```
+/// use axum_jwt_layer::{JwtAuth, Token};
+/// use std::{convert::Infallible, time::Duration};
+///
+/// let auth = JwtAuth::<String>::builder()
+///     .secret("an HS256 secret of at least 32 bytes!")
+///     .resolver(|token: Token, _parts| async move { Ok::<_, Infallible>(Some(token.sub)) })
+///     .exclude(["/login", "/schema/*"])
+///     .leeway(Duration::from_secs(30))
+///     .build()
+///     .expect("valid configuration");
+/// let jwt = auth.create_token("alice").sign().unwrap();
+/// assert_eq!(auth.verify(&jwt).unwrap().sub, "alice");
+/// ```
+pub struct JwtAuth<U, C = Claims> {
+    pub(crate) inner: Arc<Inner<U, C>>,
+}
+
+pub(crate) struct Inner<U, C> {
+    pub(crate) verifier: Verifier,
+    pub(crate) sources: Vec<CompiledSource>,
+    pub(crate) excludes: Excludes,
+    pub(crate) resolver: Arc<dyn ErasedResolver<U, C>>,
+    pub(crate) error_handler: Box<dyn ErrorHandler>,
+    pub(crate) realm: String,
+    pub(crate) issuer: Arc<Issuer>,
+}
+
+impl<U, C> Clone for JwtAuth<U, C> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<U, C> fmt::Debug for JwtAuth<U, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the keys.
+        f.debug_struct("JwtAuth")
+            .field("algorithms", &self.inner.verifier.algorithms)
+            .field("keys", &self.inner.verifier.keys.len())
+            .field("sources", &self.inner.sources)
+            .field("excludes", &self.inner.excludes)
+            .field("realm", &self.inner.realm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<U, C> JwtAuth<U, C> {
+    /// The response the layer would send for `error` (the configured error handler).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthError, AuthErrorKind, JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let response = auth.error_response(&AuthError::new(AuthErrorKind::MissingToken));
+    /// assert_eq!(response.status(), 401);
+    /// ```
+    pub fn error_response(&self, error: &AuthError) -> Response {
+        self.inner.error_handler.handle(error, &self.inner.realm)
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+impl<U, C> JwtAuth<U, C>
+where
+    C: serde::de::DeserializeOwned,
+{
+    /// Starts a configuration; see [`JwtAuthBuilder`] for every setting.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::JwtAuth;
+    /// let builder = JwtAuth::<String>::builder();
+    /// # let _ = builder;
+    /// ```
+    pub fn builder() -> JwtAuthBuilder<U, C> {
+        JwtAuthBuilder::new()
+    }
+
+    /// Verifies a token outside the layer (a WebSocket handshake, a test): the same checks as
+    /// the layer, without the resolver.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// assert!(auth.verify("not.a.token").is_err());
+    /// ```
+    pub fn verify(&self, token: &str) -> Result<Token<C>, AuthError> {
+        let invalid = |reason| AuthError::new(AuthErrorKind::InvalidToken(reason));
+        let payload = self.inner.verifier.verify(token, now()).map_err(invalid)?;
+        Token::from_checked(payload)
+            .map_err(|_| invalid(crate::error::InvalidTokenReason::CustomClaims))
+    }
+}
+
+/// Builds a [`JwtAuth`]. Defaults: HS256, `Authorization: Bearer`, `exp` required, `nbf`
+/// checked, leeway 60 s, tokens up to 8 KiB, OPTIONS excluded, realm `api`, issued tokens valid
+/// for 15 minutes.
+///
+/// ```
+/// use axum_jwt_layer::{JwtAuth, Token, TokenSource};
+/// use jsonwebtoken::Algorithm;
+/// use std::{convert::Infallible, time::Duration};
+///
+/// let auth = JwtAuth::<String>::builder()
+///     .secret([42u8; 64])
+///     .algorithms([Algorithm::HS512])
+///     .token_sources([TokenSource::header("X-API-Key")])
+///     .accepted_issuers(["https://auth.example"])
+///     .accepted_audiences(["api"])
+///     .max_lifetime(Duration::from_secs(3600))
+///     .resolver(|token: Token, _parts| async move { Ok::<_, Infallible>(Some(token.sub)) })
+///     .build()
+///     .unwrap();
+/// let token = auth.verify(&auth.create_token("bob").sign().unwrap()).unwrap();
+/// assert_eq!(token.iss.as_deref(), Some("https://auth.example"));
+/// ```
+pub struct JwtAuthBuilder<U, C = Claims> {
+    keys: Vec<KeySpec>,
+    algorithms: Vec<Algorithm>,
+    sources: Vec<TokenSource>,
+    verify_expiry: bool,
+    verify_not_before: bool,
+    leeway: Duration,
+    max_lifetime: Option<Duration>,
+    max_token_size: usize,
+    accepted_issuers: Vec<String>,
+    accepted_audiences: Vec<String>,
+    strict_audience: bool,
+    require_claims: Vec<String>,
+    hook: Option<Box<DecodeHook>>,
+    excludes: Vec<String>,
+    exclude_methods: Vec<Method>,
+    allow_exclude_all: bool,
+    resolver: Option<Arc<dyn ErasedResolver<U, C>>>,
+    error_handler: Option<Box<dyn ErrorHandler>>,
+    realm: String,
+    token_expiration: Duration,
+    token_issuer: Option<String>,
+    token_audience: Option<String>,
+}
+
+impl<U, C> fmt::Debug for JwtAuthBuilder<U, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtAuthBuilder")
+            .field("keys", &self.keys.len())
+            .field("algorithms", &self.algorithms)
+            .field("sources", &self.sources)
+            .field("excludes", &self.excludes)
+            .finish_non_exhaustive()
+    }
+}
+
+fn strings<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Vec<String> {
+    items.into_iter().map(Into::into).collect()
+}
+
+impl<U, C> JwtAuthBuilder<U, C>
+where
+    C: serde::de::DeserializeOwned,
+{
+    fn new() -> Self {
+        Self {
+            keys: Vec::new(),
+            algorithms: vec![Algorithm::HS256],
+            sources: vec![TokenSource::authorization_bearer()],
+            verify_expiry: true,
+            verify_not_before: true,
+            leeway: Duration::from_secs(60),
+            max_lifetime: None,
+            max_token_size: 8 * 1024,
+            accepted_issuers: Vec::new(),
+            accepted_audiences: Vec::new(),
+            strict_audience: false,
+            require_claims: Vec::new(),
+            hook: None,
+            excludes: Vec::new(),
+            exclude_methods: vec![Method::OPTIONS],
+            allow_exclude_all: false,
+            resolver: None,
+            error_handler: None,
+            realm: "api".to_owned(),
+            token_expiration: Duration::from_secs(15 * 60),
+            token_issuer: None,
+            token_audience: None,
+        }
+    }
+
+    /// The HMAC secret (Litestar's `token_secret`). At least 32/48/64 bytes for HS256/384/512.
+    pub fn secret(mut self, secret: impl AsRef<[u8]>) -> Self {
+        self.keys = vec![KeySpec {
+            kid: None,
+            secret: secret.as_ref().to_vec(),
+        }];
+        self
+    }
+
+    /// Adds a secret selected by the token's `kid` (rotation: old and new valid together).
+    /// Tokens are signed with the first key unless [`TokenBuilder::kid`](crate::TokenBuilder::kid) picks one.
+    pub fn secret_with_kid(mut self, kid: impl Into<String>, secret: impl AsRef<[u8]>) -> Self {
+        self.keys.push(KeySpec {
+            kid: Some(kid.into()),
+            secret: secret.as_ref().to_vec(),
+        });
+        self
+    }
+
+    /// The algorithm allow-list (Litestar's `algorithm`); the first one signs. Default HS256.
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.algorithms = algorithms.into_iter().collect();
+        self
+    }
+
+    /// Where to look for the token, in order. Default: `Authorization: Bearer`. The first
+    /// source is also where [`JwtAuth::login`] puts the token.
+    pub fn token_sources(mut self, sources: impl IntoIterator<Item = TokenSource>) -> Self {
+        self.sources = sources.into_iter().collect();
+        self
+    }
+
+    /// Whether `exp` is required and checked. Default on.
+    pub fn verify_expiry(mut self, on: bool) -> Self {
+        self.verify_expiry = on;
+        self
+    }
+
+    /// Whether `nbf` is checked when present. Default on.
+    pub fn verify_not_before(mut self, on: bool) -> Self {
+        self.verify_not_before = on;
+        self
+    }
+
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`. Default 60 s; at most a day.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Refuses tokens whose `exp` is further than this from their `iat` (or from now).
+    pub fn max_lifetime(mut self, max: Duration) -> Self {
+        self.max_lifetime = Some(max);
+        self
+    }
+
+    /// Refuses longer tokens before decoding anything. Default 8 KiB.
+    pub fn max_token_size(mut self, bytes: usize) -> Self {
+        self.max_token_size = bytes;
+        self
+    }
+
+    /// Accepted `iss` values; when set, `iss` is required.
+    pub fn accepted_issuers<S: Into<String>>(
+        mut self,
+        issuers: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.accepted_issuers = strings(issuers);
+        self
+    }
+
+    /// Accepted `aud` values; when set, `aud` is required and one of them must match. When
+    /// unset, a token carrying `aud` is refused.
+    pub fn accepted_audiences<S: Into<String>>(
+        mut self,
+        audiences: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.accepted_audiences = strings(audiences);
+        self
+    }
+
+    /// Requires `aud` to be a single string equal to the single accepted audience.
+    pub fn strict_audience(mut self, on: bool) -> Self {
+        self.strict_audience = on;
+        self
+    }
+
+    /// Claims that must be present (and not null).
+    pub fn require_claims<S: Into<String>>(mut self, claims: impl IntoIterator<Item = S>) -> Self {
+        self.require_claims = strings(claims);
+        self
+    }
+
+    /// A hook run on the payload after the signature verified and before the claim checks
+    /// (Litestar's `decode_payload`): return the payload, changed or not, or `None` to refuse
+    /// the token (401 `invalid_token`).
+    pub fn decode_hook<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(Map<String, Value>) -> Option<Map<String, Value>> + Send + Sync + 'static,
+    {
+        self.hook = Some(Box::new(hook));
+        self
+    }
+
+    /// Paths that skip authentication (Litestar's `exclude`), anchored and segment-aware:
+    /// `/login` (that path), `/schema/*` (`/schema` and below), `/users/{id}` (that route
+    /// template). Matched against the route axum matched when the layer is inside a router.
+    pub fn exclude<S: Into<String>>(mut self, patterns: impl IntoIterator<Item = S>) -> Self {
+        self.excludes.extend(strings(patterns));
+        self
+    }
+
+    /// Methods that skip authentication. Default: OPTIONS (CORS preflights).
+    pub fn exclude_methods(mut self, methods: impl IntoIterator<Item = Method>) -> Self {
+        self.exclude_methods = methods.into_iter().collect();
+        self
+    }
+
+    /// Allows a pattern (`/`, `/*`) that excludes every path. Off by default.
+    pub fn allow_exclude_all(mut self, on: bool) -> Self {
+        self.allow_exclude_all = on;
+        self
+    }
+
+    /// The user resolver as a closure `|token, parts| async { Ok(Some(user)) }`.
+    pub fn resolver<F, Fut, E>(mut self, resolver: F) -> Self
+    where
+        F: Fn(Token<C>, &Parts) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Option<U>, E>> + Send + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+        U: Send + 'static,
+        C: Send + 'static,
+    {
+        self.resolver = Some(Arc::new(resolver));
+        self
+    }
+
+    /// The user resolver as a [`UserResolver`] implementation.
+    pub fn user_resolver<R>(mut self, resolver: R) -> Self
+    where
+        R: UserResolver<U, C>,
+        U: Send + 'static,
+        C: Send + 'static,
+    {
+        self.resolver = Some(Arc::new(resolver));
+        self
+    }
+
+    /// Replaces the default RFC 6750 rejection response.
+    pub fn error_handler(mut self, handler: impl ErrorHandler) -> Self {
+        self.error_handler = Some(Box::new(handler));
+        self
+    }
+
+    /// The realm of the `WWW-Authenticate` challenge. Default `api`.
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        self.realm = realm.into();
+        self
+    }
+
+    /// Lifetime of issued tokens (Litestar's `default_token_expiration`). Default 15 minutes.
+    pub fn token_expiration(mut self, lifetime: Duration) -> Self {
+        self.token_expiration = lifetime;
+        self
+    }
+
+    /// `iss` of issued tokens. Default: the accepted issuer, when there is exactly one.
+    pub fn token_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.token_issuer = Some(issuer.into());
+        self
+    }
+
+    /// `aud` of issued tokens. Default: the accepted audience, when there is exactly one.
+    pub fn token_audience(mut self, audience: impl Into<String>) -> Self {
+        self.token_audience = Some(audience.into());
+        self
+    }
+
+    /// Checks everything and builds the configuration.
+    pub fn build(self) -> Result<JwtAuth<U, C>, ConfigError> {
+        let first = *self.algorithms.first().ok_or(ConfigError::NoAlgorithms)?;
+        if self.algorithms.iter().any(|a| a.family() != first.family()) {
+            return Err(ConfigError::MixedAlgorithmFamilies(self.algorithms));
+        }
+        ensure_crypto_backend()?;
+        let keys = Arc::new(KeySet::build(&self.keys, &self.algorithms)?);
+        let resolver = self.resolver.ok_or(ConfigError::MissingResolver)?;
+        if !valid_realm(&self.realm) {
+            return Err(ConfigError::InvalidRealm);
+        }
+        if self.strict_audience && self.accepted_audiences.len() != 1 {
+            return Err(ConfigError::StrictAudience(self.accepted_audiences.len()));
+        }
+        if self.leeway > Duration::from_secs(86_400) {
+            return Err(ConfigError::DurationOutOfRange("leeway"));
+        }
+        let seconds = |d: Duration, what| {
+            i64::try_from(d.as_secs())
+                .ok()
+                .filter(|s| *s > 0)
+                .ok_or(ConfigError::DurationOutOfRange(what))
+        };
+        let expiration = seconds(self.token_expiration, "token_expiration")?;
+        let max_lifetime = self
+            .max_lifetime
+            .map(|d| seconds(d, "max_lifetime"))
+            .transpose()?;
+        let sources = self
+            .sources
+            .iter()
+            .map(TokenSource::compile)
+            .collect::<Result<Vec<_>, _>>()?;
+        let delivery = sources.first().cloned().ok_or(ConfigError::NoTokenSource)?;
+        let excludes =
+            Excludes::build(&self.excludes, self.exclude_methods, self.allow_exclude_all)?;
+        let single = |list: &[String]| match list {
+            [one] => Some(one.clone()),
+            _ => None,
+        };
+        let issuer = Issuer {
+            keys: Arc::clone(&keys),
+            algorithm: first,
+            expiration,
+            issuer: self.token_issuer.or_else(|| single(&self.accepted_issuers)),
+            audience: self
+                .token_audience
+                .or_else(|| single(&self.accepted_audiences))
+                .map(Audience::One),
+            delivery,
+        };
+        let verifier = Verifier {
+            keys,
+            algorithms: self.algorithms,
+            max_size: self.max_token_size,
+            rules: Rules {
+                verify_expiry: self.verify_expiry,
+                verify_not_before: self.verify_not_before,
+                leeway: self.leeway.as_secs() as i64,
+                max_lifetime,
+                accepted_issuers: self.accepted_issuers,
+                accepted_audiences: self.accepted_audiences,
+                strict_audience: self.strict_audience,
+                require_claims: self.require_claims,
+            },
+            hook: self.hook,
+        };
+        Ok(JwtAuth {
+            inner: Arc::new(Inner {
+                verifier,
+                sources,
+                excludes,
+                resolver,
+                error_handler: self
+                    .error_handler
+                    .unwrap_or_else(|| Box::new(DefaultErrorHandler)),
+                realm: self.realm,
+                issuer: Arc::new(issuer),
+            }),
+        })
+    }
+}

@@ -1,0 +1,370 @@
+//! Errors: [`AuthError`] for a rejected request, [`ConfigError`] for a configuration that
+//! `build()` refuses, [`IssueError`] for a token that could not be issued.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+
+use http::StatusCode;
+
+/// Why a request was rejected by [`JwtAuthLayer`](crate::JwtAuthLayer).
+///
+/// The kind decides the status code and the `WWW-Authenticate` challenge (see
+/// [`DefaultErrorHandler`](crate::DefaultErrorHandler)); the reason inside it is for logs and
+/// custom error handlers, never for the client.
+///
+/// ```
+/// use axum_jwt_layer::{AuthError, AuthErrorKind};
+/// use http::StatusCode;
+///
+/// let error = AuthError::new(AuthErrorKind::MissingToken);
+/// assert_eq!(error.status(), StatusCode::UNAUTHORIZED);
+/// assert_eq!(error.detail(), "Authentication required");
+/// ```
+#[derive(Debug, Clone)]
+pub struct AuthError {
+    kind: AuthErrorKind,
+    source: Option<Arc<dyn StdError + Send + Sync>>,
+}
+
+/// The kinds of [`AuthError`].
+///
+/// ```
+/// use axum_jwt_layer::{AuthErrorKind, InvalidTokenReason};
+///
+/// let kind = AuthErrorKind::InvalidToken(InvalidTokenReason::Expired);
+/// assert!(matches!(kind, AuthErrorKind::InvalidToken(_)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthErrorKind {
+    /// No token was presented: 401 with a bare `Bearer` challenge.
+    MissingToken,
+    /// The request carrying the token is malformed or ambiguous: 400 `invalid_request`.
+    InvalidRequest(InvalidRequestReason),
+    /// A token was presented and refused: 401 `invalid_token`.
+    InvalidToken(InvalidTokenReason),
+    /// The token was valid but the user resolver found no user: 401 `invalid_token`.
+    UserNotFound,
+    /// The user resolver failed or panicked: 500.
+    ResolverFailed,
+}
+
+/// Why a request was malformed (400 `invalid_request`).
+///
+/// ```
+/// use axum_jwt_layer::InvalidRequestReason;
+/// assert_eq!(InvalidRequestReason::EmptyToken.to_string(), "empty token");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InvalidRequestReason {
+    /// The scheme was present but the token was empty.
+    EmptyToken,
+    /// The scheme was not followed by a single space (`Bearer,x`, `BearerX`, a tab).
+    MalformedScheme,
+    /// The token holds characters outside the RFC 6750 `b64token` set.
+    BadCharacters,
+    /// The header value is not visible ASCII.
+    NotAscii,
+    /// The same header was sent more than once.
+    DuplicateHeader,
+    /// Two sources carried different tokens.
+    AmbiguousToken,
+}
+
+impl fmt::Display for InvalidRequestReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::EmptyToken => "empty token",
+            Self::MalformedScheme => "malformed authorization scheme",
+            Self::BadCharacters => "token has characters outside b64token",
+            Self::NotAscii => "header value is not visible ascii",
+            Self::DuplicateHeader => "token header sent more than once",
+            Self::AmbiguousToken => "two sources carry different tokens",
+        })
+    }
+}
+
+/// Why a presented token was refused (401 `invalid_token`).
+///
+/// The client always sees the same description; the reason goes to `debug` logs.
+///
+/// ```
+/// use axum_jwt_layer::InvalidTokenReason;
+/// assert_eq!(InvalidTokenReason::TooLarge.to_string(), "token larger than the size cap");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InvalidTokenReason {
+    /// Longer than the configured maximum size.
+    TooLarge,
+    /// Not three base64url segments.
+    Malformed,
+    /// The JOSE header is not an acceptable JSON object.
+    BadHeader,
+    /// `alg` missing, not a string, or not in the allow-list.
+    AlgorithmNotAllowed,
+    /// `crit` or `b64` present.
+    UnsupportedHeaderParameter,
+    /// `typ` is not `JWT` or `at+jwt`.
+    WrongType,
+    /// No configured key matches the `kid`.
+    UnknownKey,
+    /// The signature does not verify.
+    BadSignature,
+    /// The payload is not an acceptable JSON object (duplicates, not an object, bad UTF-8).
+    BadPayload,
+    /// A claim has the wrong type or an out-of-range value.
+    BadClaim,
+    /// A required claim is missing.
+    MissingClaim,
+    /// `exp` has passed.
+    Expired,
+    /// `nbf` is in the future.
+    NotYetValid,
+    /// `iat` is in the future.
+    IssuedInFuture,
+    /// `exp` is further away than the configured maximum lifetime.
+    LifetimeTooLong,
+    /// `iss` is not accepted.
+    WrongIssuer,
+    /// `aud` is not accepted.
+    WrongAudience,
+    /// The decode hook vetoed the payload.
+    Vetoed,
+    /// The custom claims type could not be built from the payload.
+    CustomClaims,
+}
+
+impl fmt::Display for InvalidTokenReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::TooLarge => "token larger than the size cap",
+            Self::Malformed => "token is not three base64url segments",
+            Self::BadHeader => "unacceptable jose header",
+            Self::AlgorithmNotAllowed => "algorithm not allowed",
+            Self::UnsupportedHeaderParameter => "crit or b64 header parameter",
+            Self::WrongType => "unacceptable typ",
+            Self::UnknownKey => "no key for this kid",
+            Self::BadSignature => "signature does not verify",
+            Self::BadPayload => "unacceptable payload",
+            Self::BadClaim => "claim with a wrong type or value",
+            Self::MissingClaim => "required claim missing",
+            Self::Expired => "token expired",
+            Self::NotYetValid => "token not yet valid",
+            Self::IssuedInFuture => "iat in the future",
+            Self::LifetimeTooLong => "lifetime above the maximum",
+            Self::WrongIssuer => "issuer not accepted",
+            Self::WrongAudience => "audience not accepted",
+            Self::Vetoed => "vetoed by the decode hook",
+            Self::CustomClaims => "custom claims do not deserialize",
+        })
+    }
+}
+
+impl AuthError {
+    /// An error of the given kind.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthError, AuthErrorKind};
+    /// let error = AuthError::new(AuthErrorKind::UserNotFound);
+    /// assert_eq!(error.kind(), AuthErrorKind::UserNotFound);
+    /// ```
+    pub fn new(kind: AuthErrorKind) -> Self {
+        Self { kind, source: None }
+    }
+
+    pub(crate) fn resolver_failed(source: Option<Arc<dyn StdError + Send + Sync>>) -> Self {
+        Self {
+            kind: AuthErrorKind::ResolverFailed,
+            source,
+        }
+    }
+
+    /// What went wrong.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthError, AuthErrorKind};
+    /// assert_eq!(AuthError::new(AuthErrorKind::ResolverFailed).kind(), AuthErrorKind::ResolverFailed);
+    /// ```
+    pub fn kind(&self) -> AuthErrorKind {
+        self.kind
+    }
+
+    /// The HTTP status of the default response.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthError, AuthErrorKind, InvalidRequestReason};
+    /// let error = AuthError::new(AuthErrorKind::InvalidRequest(InvalidRequestReason::EmptyToken));
+    /// assert_eq!(error.status(), http::StatusCode::BAD_REQUEST);
+    /// ```
+    pub fn status(&self) -> StatusCode {
+        match self.kind {
+            AuthErrorKind::MissingToken
+            | AuthErrorKind::InvalidToken(_)
+            | AuthErrorKind::UserNotFound => StatusCode::UNAUTHORIZED,
+            AuthErrorKind::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            AuthErrorKind::ResolverFailed => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The RFC 6750 `error` attribute, when the kind has one.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthError, AuthErrorKind};
+    /// assert_eq!(AuthError::new(AuthErrorKind::UserNotFound).rfc6750_error(), Some("invalid_token"));
+    /// assert_eq!(AuthError::new(AuthErrorKind::MissingToken).rfc6750_error(), None);
+    /// ```
+    pub fn rfc6750_error(&self) -> Option<&'static str> {
+        match self.kind {
+            AuthErrorKind::InvalidRequest(_) => Some("invalid_request"),
+            AuthErrorKind::InvalidToken(_) | AuthErrorKind::UserNotFound => Some("invalid_token"),
+            AuthErrorKind::MissingToken | AuthErrorKind::ResolverFailed => None,
+        }
+    }
+
+    /// The client-facing description, from a fixed ASCII set: it never depends on the token.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthError, AuthErrorKind, InvalidTokenReason};
+    /// let expired = AuthError::new(AuthErrorKind::InvalidToken(InvalidTokenReason::Expired));
+    /// let forged = AuthError::new(AuthErrorKind::InvalidToken(InvalidTokenReason::BadSignature));
+    /// assert_eq!(expired.detail(), forged.detail());
+    /// ```
+    pub fn detail(&self) -> &'static str {
+        match self.kind {
+            AuthErrorKind::MissingToken => "Authentication required",
+            AuthErrorKind::InvalidRequest(_) => "Malformed authorization request",
+            AuthErrorKind::InvalidToken(_) | AuthErrorKind::UserNotFound => {
+                "Invalid or expired token"
+            }
+            AuthErrorKind::ResolverFailed => "Internal server error",
+        }
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            AuthErrorKind::InvalidRequest(reason) => write!(f, "invalid request: {reason}"),
+            AuthErrorKind::InvalidToken(reason) => write!(f, "invalid token: {reason}"),
+            _ => f.write_str(self.detail()),
+        }
+    }
+}
+
+impl StdError for AuthError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+/// A configuration refused by `build()`. The message names the problem.
+///
+/// ```
+/// use axum_jwt_layer::{ConfigError, JwtAuth, Token};
+/// use std::convert::Infallible;
+///
+/// let error = JwtAuth::<String>::builder()
+///     .secret("sixteen byte key")
+///     .resolver(|token: Token, _parts| async move { Ok::<_, Infallible>(Some(token.sub)) })
+///     .build()
+///     .unwrap_err();
+/// assert!(matches!(error, ConfigError::SecretTooShort { .. }));
+/// assert!(error.to_string().contains("HS256 secret is 16 bytes"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No key or secret was configured.
+    #[error("no key configured: call .secret(..)")]
+    MissingKey,
+    /// No user resolver was configured.
+    #[error("no user resolver configured: call .resolver(..) or .user_resolver(..)")]
+    MissingResolver,
+    /// An HMAC secret is shorter than its hash output.
+    #[error("{algorithm:?} secret is {actual} bytes; at least {required} are required (RFC 7518 section 3.2)")]
+    SecretTooShort {
+        /// The algorithm needing the longer secret.
+        algorithm: jsonwebtoken::Algorithm,
+        /// The secret's length.
+        actual: usize,
+        /// The minimum length.
+        required: usize,
+    },
+    /// The algorithm allow-list is empty.
+    #[error("the algorithm allow-list is empty: allow at least one algorithm")]
+    NoAlgorithms,
+    /// The allow-list mixes algorithm families for one key.
+    #[error("the algorithm allow-list mixes families ({0:?}): one key, one family")]
+    MixedAlgorithmFamilies(Vec<jsonwebtoken::Algorithm>),
+    /// The algorithm cannot be used with the configured keys.
+    #[error("algorithm {0:?} does not match the configured keys")]
+    AlgorithmKeyMismatch(jsonwebtoken::Algorithm),
+    /// Two keys share a `kid`, or several keys were given without one.
+    #[error("every key in a key set needs a distinct kid")]
+    AmbiguousKeys,
+    /// An exclude pattern would leave every route unauthenticated.
+    #[error("exclude pattern `{0}` would exclude every path; call .allow_exclude_all(true) if that is intended")]
+    ExcludesEverything(String),
+    /// An exclude pattern is not anchored or not well formed.
+    #[error("exclude pattern `{pattern}` is invalid: {problem}")]
+    InvalidExcludePattern {
+        /// The pattern as given.
+        pattern: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// A token source names an invalid header or scheme.
+    #[error("token source header `{0}` is not a valid header name or scheme")]
+    InvalidTokenSource(String),
+    /// No token source is configured.
+    #[error("no token source configured")]
+    NoTokenSource,
+    /// The realm is not printable ASCII without quotes and backslashes.
+    #[error("realm must be printable ASCII without `\"` or `\\`")]
+    InvalidRealm,
+    /// `strict_audience` needs exactly one accepted audience.
+    #[error("strict_audience needs exactly one accepted audience, {0} configured")]
+    StrictAudience(usize),
+    /// A duration is out of range (zero token lifetime, leeway over a day).
+    #[error("{0} is out of range")]
+    DurationOutOfRange(&'static str),
+    /// The jsonwebtoken crypto backend is not usable in this process.
+    #[error(
+        "no usable jsonwebtoken crypto backend: enable the `aws-lc-rs` or `rust-crypto` feature"
+    )]
+    CryptoBackend,
+}
+
+/// A token that could not be issued by [`TokenBuilder::sign`](crate::TokenBuilder::sign).
+///
+/// ```
+/// # use axum_jwt_layer::IssueError;
+/// assert_eq!(IssueError::InvalidSubject.to_string(), "subject is empty or has control characters");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IssueError {
+    /// The subject is empty or contains control characters.
+    #[error("subject is empty or has control characters")]
+    InvalidSubject,
+    /// A custom claim uses a registered claim name.
+    #[error("claim `{0}` is registered and set by the builder's own methods")]
+    ReservedClaim(String),
+    /// Custom claims did not serialize to a JSON object.
+    #[error("custom claims must serialize to a JSON object")]
+    Claims(#[source] serde_json::Error),
+    /// The operating system random generator failed.
+    #[error("random generator failed")]
+    Random(#[source] getrandom::Error),
+    /// The configured key has no signing half.
+    #[error("the selected key cannot sign")]
+    NoSigningKey,
+    /// Signing failed.
+    #[error("signing failed")]
+    Sign(#[source] jsonwebtoken::errors::Error),
+}

@@ -1,0 +1,110 @@
+//! JWT authentication for axum 0.8 and any tower stack.
+//!
+//! [`JwtAuthLayer`] finds a token (by default in `Authorization: Bearer`), verifies it,
+//! resolves the user through your [`UserResolver`], and puts [`AuthUser`] and [`Token`] in the
+//! request for handlers to extract. Excluded paths skip it; rejections follow RFC 6750.
+//! [`JwtAuth::login`] issues a token and answers with a ready response.
+//!
+//! # Quick start
+//!
+//! ```
+//! use axum::{extract::State, routing::{get, post}, Json, Router};
+//! use axum::response::IntoResponse;
+//! use axum_jwt_layer::{AuthUser, JwtAuth, JwtAuthLayer, Token};
+//! use std::convert::Infallible;
+//!
+//! #[derive(Clone, serde::Serialize, serde::Deserialize)]
+//! struct User { id: String, name: String }
+//!
+//! async fn login(State(auth): State<JwtAuth<User>>, Json(user): Json<User>) -> impl IntoResponse {
+//!     auth.login(user.id.clone()).extra("name", &user.name).body(Json(user))
+//! }
+//!
+//! async fn me(AuthUser(user): AuthUser<User>, token: Token) -> Json<User> {
+//!     assert_eq!(token.sub, user.id);
+//!     Json(user)
+//! }
+//!
+//! # fn main() -> Result<(), axum_jwt_layer::ConfigError> {
+//! let auth = JwtAuth::<User>::builder()
+//!     .secret("an HS256 secret of at least 32 bytes!") // shorter: build() fails
+//!     .resolver(|token: Token, _parts| async move {
+//!         let name = token.claims.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+//!         Ok::<_, Infallible>(Some(User { id: token.sub.clone(), name: name.to_owned() }))
+//!     })
+//!     .exclude(["/login", "/schema/*"])
+//!     .build()?;
+//!
+//! let app: Router = Router::new()
+//!     .route("/login", post(login))
+//!     .route("/me", get(me))
+//!     .layer(JwtAuthLayer::new(auth.clone()))
+//!     .with_state(auth);
+//! # let _ = app;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The request flow
+//!
+//! 1. **skip**: OPTIONS requests and excluded paths pass through without identity.
+//! 2. **find**: every [`TokenSource`] is read; two different tokens or a repeated header is a
+//!    400 `invalid_request`; no token is a 401 with a bare `Bearer` challenge.
+//! 3. **verify**: size cap (8 KiB), three strict base64url segments, a header whose `alg` is in
+//!    the configured allow-list (never taken from the token alone), no `crit`/`b64`, an
+//!    access-token `typ`, the key by `kid`, the signature, then a payload without duplicate
+//!    keys and the claim checks (`exp` required, `nbf`, `iat`, issuer, audience, lifetime).
+//! 4. **resolve**: the [`UserResolver`] turns the token into a user.
+//! 5. **attach**: [`Token`] and [`AuthUser`] go into the request extensions.
+//!
+//! Every rejection goes through one [`ErrorHandler`]; the default answers
+//! `{"status_code": N, "detail": ".."}` with a description from a fixed set.
+//!
+//! # Crypto backend
+//!
+//! The features `aws-lc-rs` (default) and `rust-crypto` pick jsonwebtoken's backend. If a
+//! dependency graph turns on both, [`JwtAuthBuilder::build`] installs aws-lc-rs as the process
+//! default (unless the application installed a provider first); with neither, `build()`
+//! returns [`ConfigError::CryptoBackend`] instead of panicking on the first request.
+//!
+//! # Logging
+//!
+//! Rejections of client errors are logged at `debug` with a reason from a fixed set; resolver
+//! failures at `error`. No token, signature, cookie value or claim value is ever logged.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod config;
+mod error;
+mod exclude;
+mod extract;
+mod future;
+mod issue;
+mod keys;
+mod layer;
+mod resolver;
+mod response;
+mod service;
+mod source;
+mod token;
+mod verify;
+
+pub use config::{JwtAuth, JwtAuthBuilder};
+pub use error::{
+    AuthError, AuthErrorKind, ConfigError, InvalidRequestReason, InvalidTokenReason, IssueError,
+};
+pub use extract::{AuthUser, MissingAuthentication};
+pub use future::ResponseFuture;
+pub use issue::{Login, TokenBuilder};
+pub use jsonwebtoken::Algorithm;
+pub use layer::JwtAuthLayer;
+pub use resolver::UserResolver;
+pub use response::{DefaultErrorHandler, ErrorHandler};
+pub use service::JwtAuthService;
+pub use source::TokenSource;
+pub use token::{Audience, Claims, Token};

@@ -1,0 +1,180 @@
+//! Where the token comes from: an ordered list of [`TokenSource`]s.
+
+use http::header::{HeaderName, AUTHORIZATION};
+use http::HeaderMap;
+
+use crate::error::{ConfigError, InvalidRequestReason as Reason};
+
+/// One place a token may be found. The layer tries every configured source; two sources with
+/// different tokens make the request ambiguous (400 `invalid_request`).
+///
+/// ```
+/// use axum_jwt_layer::TokenSource;
+///
+/// let sources = [
+///     TokenSource::authorization_bearer(),
+///     TokenSource::header("X-API-Key"),
+///     TokenSource::header_with_scheme("X-Token", "Token"),
+/// ];
+/// assert_eq!(sources.len(), 3);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSource {
+    header: String,
+    scheme: Option<String>,
+}
+
+impl TokenSource {
+    /// `Authorization: Bearer <token>`, the scheme matched case-insensitively (RFC 6750 §2.1).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::TokenSource;
+    /// assert_eq!(TokenSource::authorization_bearer().header_name(), "authorization");
+    /// ```
+    pub fn authorization_bearer() -> Self {
+        Self::header_with_scheme(AUTHORIZATION.as_str(), "Bearer")
+    }
+
+    /// A custom header whose whole value is the token, such as `X-API-Key: <token>`.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::TokenSource;
+    /// assert_eq!(TokenSource::header("X-API-Key").scheme(), None);
+    /// ```
+    pub fn header(name: impl Into<String>) -> Self {
+        Self {
+            header: name.into(),
+            scheme: None,
+        }
+    }
+
+    /// A custom header carrying `<scheme> <token>`, the scheme matched case-insensitively.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::TokenSource;
+    /// assert_eq!(TokenSource::header_with_scheme("X-Token", "Token").scheme(), Some("Token"));
+    /// ```
+    pub fn header_with_scheme(name: impl Into<String>, scheme: impl Into<String>) -> Self {
+        Self {
+            header: name.into(),
+            scheme: Some(scheme.into()),
+        }
+    }
+
+    /// The header name, as given.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::TokenSource;
+    /// assert_eq!(TokenSource::header("X-API-Key").header_name(), "X-API-Key");
+    /// ```
+    pub fn header_name(&self) -> &str {
+        &self.header
+    }
+
+    /// The scheme, if the header carries one.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::TokenSource;
+    /// assert_eq!(TokenSource::authorization_bearer().scheme(), Some("Bearer"));
+    /// ```
+    pub fn scheme(&self) -> Option<&str> {
+        self.scheme.as_deref()
+    }
+
+    pub(crate) fn compile(&self) -> Result<CompiledSource, ConfigError> {
+        let invalid = || ConfigError::InvalidTokenSource(self.header.clone());
+        let name = HeaderName::from_bytes(self.header.as_bytes()).map_err(|_| invalid())?;
+        if let Some(scheme) = &self.scheme {
+            if scheme.is_empty() || !scheme.bytes().all(is_tchar) {
+                return Err(invalid());
+            }
+        }
+        Ok(CompiledSource {
+            name,
+            scheme: self.scheme.clone(),
+        })
+    }
+}
+
+/// A source with its header name parsed once.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledSource {
+    pub(crate) name: HeaderName,
+    pub(crate) scheme: Option<String>,
+}
+
+/// RFC 9110 token characters (for scheme names).
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// RFC 6750 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+impl CompiledSource {
+    /// The token in this source, borrowed from the headers; `Ok(None)` when the header is
+    /// absent or carries another scheme.
+    fn find<'h>(&self, headers: &'h HeaderMap) -> Result<Option<&'h str>, Reason> {
+        let mut values = headers.get_all(&self.name).iter();
+        let Some(value) = values.next() else {
+            return Ok(None);
+        };
+        if values.next().is_some() {
+            return Err(Reason::DuplicateHeader);
+        }
+        let value = value.to_str().map_err(|_| Reason::NotAscii)?;
+        // Optional whitespace around a field value is not part of it (RFC 9110 §5.5).
+        let value = value.trim_matches([' ', '\t']);
+        if value.bytes().any(|b| !(0x20..0x7f).contains(&b)) {
+            return Err(Reason::MalformedScheme);
+        }
+        let token = match &self.scheme {
+            None => value,
+            Some(scheme) => {
+                let n = scheme.len();
+                match value.get(..n) {
+                    Some(head) if head.eq_ignore_ascii_case(scheme) => {}
+                    _ => return Ok(None),
+                }
+                let rest = &value[n..];
+                if rest.is_empty() {
+                    return Err(Reason::EmptyToken);
+                }
+                // `Bearer,x`, `Bearer=x`, `BearerX`: the scheme must be followed by a space.
+                rest.strip_prefix(' ')
+                    .ok_or(Reason::MalformedScheme)?
+                    .trim_start_matches(' ')
+            }
+        };
+        if token.is_empty() {
+            return Err(Reason::EmptyToken);
+        }
+        if !is_b64token(token) {
+            return Err(Reason::BadCharacters);
+        }
+        Ok(Some(token))
+    }
+}
+
+/// The token of a request: every source is read; different tokens are ambiguous.
+pub(crate) fn find_token<'h>(
+    sources: &[CompiledSource],
+    headers: &'h HeaderMap,
+) -> Result<Option<&'h str>, Reason> {
+    let mut found: Option<&'h str> = None;
+    for source in sources {
+        if let Some(token) = source.find(headers)? {
+            match found {
+                Some(seen) if seen != token => return Err(Reason::AmbiguousToken),
+                _ => found = Some(token),
+            }
+        }
+    }
+    Ok(found)
+}

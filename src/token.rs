@@ -1,0 +1,147 @@
+//! [`Token`]: the verified claims of a request.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The default custom claims: every claim that is not a registered one, as a JSON map.
+pub type Claims = Map<String, Value>;
+
+/// The names of the registered claims that [`Token`] types itself.
+pub(crate) const REGISTERED: [&str; 7] = ["sub", "exp", "iat", "nbf", "iss", "aud", "jti"];
+
+/// A verified token: its registered claims, typed, and the custom claims `C` flattened at the
+/// top level of the payload.
+///
+/// The layer puts one in the request extensions; handlers take it as an extractor.
+///
+/// ```
+/// use axum_jwt_layer::{Claims, Token};
+/// use serde::Deserialize;
+///
+/// #[derive(Clone, Debug, Deserialize, serde::Serialize)]
+/// struct MyClaims { email: String }
+///
+/// async fn handler(token: Token<MyClaims>) -> String {
+///     format!("{} <{}>", token.sub, token.claims.email)
+/// }
+///
+/// let plain: Token = serde_json::from_str(r#"{"sub":"42","exp":1,"role":"admin"}"#).unwrap();
+/// assert_eq!(plain.claims.get("role").and_then(|v| v.as_str()), Some("admin"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Token<C = Claims> {
+    /// The subject: the identifier given to `login()`; never empty.
+    pub sub: String,
+    /// Expiration, seconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    /// Issued at, seconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    /// Not before, seconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// Issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// Audience: one string or several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
+    /// Token identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    /// Every other claim.
+    #[serde(flatten)]
+    pub claims: C,
+}
+
+/// The `aud` claim: one audience or several (RFC 7519 §4.1.3).
+///
+/// ```
+/// use axum_jwt_layer::Audience;
+/// let aud: Audience = serde_json::from_str(r#"["a","b"]"#).unwrap();
+/// assert!(aud.contains("b"));
+/// assert_eq!(aud.iter().count(), 2);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// A single audience string.
+    One(String),
+    /// An array of audiences.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Whether `audience` is one of the audiences.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::Audience;
+    /// assert!(Audience::One("api".into()).contains("api"));
+    /// assert!(!Audience::One("api".into()).contains("API"));
+    /// ```
+    pub fn contains(&self, audience: &str) -> bool {
+        self.iter().any(|a| a == audience)
+    }
+
+    /// The audiences, in order.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::Audience;
+    /// let aud = Audience::Many(vec!["a".into(), "b".into()]);
+    /// assert_eq!(aud.iter().collect::<Vec<_>>(), ["a", "b"]);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let slice: &[String] = match self {
+            Self::One(one) => std::slice::from_ref(one),
+            Self::Many(many) => many,
+        };
+        slice.iter().map(String::as_str)
+    }
+}
+
+/// Integer seconds from a JSON number already checked by the verifier.
+fn seconds(value: Option<&Value>) -> Option<i64> {
+    let value = value?;
+    value
+        .as_i64()
+        // Floats were range-checked in verify.rs; truncation keeps them inside it.
+        .or_else(|| value.as_f64().map(|f| f as i64))
+}
+
+fn string(value: Option<Value>) -> Option<String> {
+    match value {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+impl<C: serde::de::DeserializeOwned> Token<C> {
+    /// Builds a token from a payload whose registered claims were checked by the verifier.
+    pub(crate) fn from_checked(mut payload: Map<String, Value>) -> Result<Self, serde_json::Error> {
+        let exp = seconds(payload.get("exp"));
+        let iat = seconds(payload.get("iat"));
+        let nbf = seconds(payload.get("nbf"));
+        for time in ["exp", "iat", "nbf"] {
+            payload.remove(time);
+        }
+        let sub = string(payload.remove("sub")).unwrap_or_default();
+        let iss = string(payload.remove("iss"));
+        let jti = string(payload.remove("jti"));
+        let aud = match payload.remove("aud") {
+            Some(value) => Some(serde_json::from_value(value)?),
+            None => None,
+        };
+        let claims = C::deserialize(Value::Object(payload))?;
+        Ok(Self {
+            sub,
+            exp,
+            iat,
+            nbf,
+            iss,
+            aud,
+            jti,
+            claims,
+        })
+    }
+}
