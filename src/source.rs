@@ -108,13 +108,13 @@ fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// RFC 6750 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+/// The characters of RFC 6750 `b64token` (`ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"`
+/// and `=`). Where a `=` sits is left to verification, so a padded JWT segment is an invalid
+/// token (401), not a malformed request.
 fn is_b64token(token: &str) -> bool {
-    let body = token.trim_end_matches('=');
-    !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+    token
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~+/=".contains(&b))
 }
 
 impl CompiledSource {
