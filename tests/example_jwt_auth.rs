@@ -91,7 +91,15 @@ fn jwt_auth_example_honours_its_contract() {
         .unwrap()
         .to_owned();
 
-    // Any standard JWT library verifies it with the same secret.
+    // Any standard JWT library verifies it with the same secret. (Building a configuration
+    // first gives jsonwebtoken a crypto provider when both backend features are on.)
+    axum_jwt_layer::JwtAuth::<String>::builder()
+        .secret(SECRET)
+        .resolver(|t: axum_jwt_layer::Token, _p| async move {
+            Ok::<_, std::convert::Infallible>(Some(t.sub))
+        })
+        .build()
+        .unwrap();
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.set_required_spec_claims(&["exp", "sub", "iat"]);
     let claims = jsonwebtoken::decode::<serde_json::Value>(

@@ -112,8 +112,18 @@ pub fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Builds one configuration so jsonwebtoken has a crypto provider before a test signs by hand
+/// (with both backend features on, `build()` is what picks one).
+pub fn crypto_ready() {
+    static READY: OnceLock<()> = OnceLock::new();
+    READY.get_or_init(|| {
+        builder().0.build().unwrap();
+    });
+}
+
 /// A token from raw header and payload JSON text, HMAC-signed with `key`.
 pub fn raw_token(header: &str, payload: &str, key: &[u8], alg: Algorithm) -> String {
+    crypto_ready();
     let message = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
     let key = jsonwebtoken::EncodingKey::from_secret(key);
     let signature = jsonwebtoken::crypto::sign(message.as_bytes(), &key, alg).unwrap();
