@@ -23,7 +23,8 @@ use crate::token::Claims;
 ///
 /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
 /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
-/// let service = JwtAuthLayer::new(auth).layer(axum::routing::get(|| async { "hi" }));
+/// let route: axum::routing::MethodRouter = axum::routing::get(|| async { "hi" });
+/// let service = JwtAuthLayer::new(auth).layer(route);
 /// # let _ = service;
 /// ```
 pub struct JwtAuthService<S, U, C = Claims> {

@@ -707,3 +707,25 @@ async fn case_45_valid_token_calls_the_resolver_exactly_once() {
     assert_eq!(calls.count(), 1);
     assert_eq!(calls.last_path().as_deref(), Some("/some-path"));
 }
+
+#[tokio::test]
+async fn client_errors_are_logged_below_info() {
+    let (app, calls, _) = default_app();
+    let garbage = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtYXJrZXIifQ.c2lnbmF0dXJlLW1hcmtlcg";
+    assert_token_refused(&app, &calls, garbage).await;
+    let reply = send(&app, get_with("/some-path", &[("authorization", "Bearer")])).await;
+    assert_rejected(&reply, &calls, "", Expect::InvalidRequest);
+    let logs = logs();
+    let rejections: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("request rejected"))
+        .collect();
+    assert!(!rejections.is_empty(), "rejections are visible at debug");
+    for line in rejections {
+        assert!(line.contains("DEBUG"), "{line}");
+        assert!(
+            !line.contains("INFO") && !line.contains("WARN") && !line.contains("ERROR"),
+            "{line}"
+        );
+    }
+}
