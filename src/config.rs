@@ -11,12 +11,16 @@ use http::Method;
 use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 
+#[cfg(feature = "cookie")]
+use crate::cookie::AuthCookie;
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 use crate::exclude::Excludes;
 use crate::issue::Issuer;
 use crate::keys::{ensure_crypto_backend, KeySet, KeySpec};
+use crate::oauth2::OAuth2Password;
 use crate::resolver::{ErasedResolver, UserResolver};
 use crate::response::{valid_realm, DefaultErrorHandler, ErrorHandler};
+use crate::revocation::{ErasedStore, RevocationStore};
 use crate::source::{CompiledSource, TokenSource};
 use crate::token::{Audience, Claims, Token};
 use crate::verify::{DecodeHook, Rules, Verifier};
@@ -53,6 +57,9 @@ pub(crate) struct Inner<U, C> {
     pub(crate) error_handler: Box<dyn ErrorHandler>,
     pub(crate) realm: String,
     pub(crate) issuer: Arc<Issuer>,
+    pub(crate) revocation: Option<Arc<dyn ErasedStore>>,
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    pub(crate) openapi: OpenApiNaming,
 }
 
 impl<U, C> Clone for JwtAuth<U, C> {
@@ -177,6 +184,18 @@ pub struct JwtAuthBuilder<U, C = Claims> {
     token_expiration: Duration,
     token_issuer: Option<String>,
     token_audience: Option<String>,
+    revocation: Option<Arc<dyn ErasedStore>>,
+    #[cfg(feature = "cookie")]
+    cookie: Option<AuthCookie>,
+    oauth2: Option<OAuth2Password>,
+    openapi: OpenApiNaming,
+}
+
+/// How the OpenAPI security scheme is named and described.
+#[derive(Debug, Clone)]
+pub(crate) struct OpenApiNaming {
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
 }
 
 impl<U, C> fmt::Debug for JwtAuthBuilder<U, C> {
@@ -222,10 +241,29 @@ where
             token_expiration: Duration::from_secs(15 * 60),
             token_issuer: None,
             token_audience: None,
+            revocation: None,
+            #[cfg(feature = "cookie")]
+            cookie: None,
+            oauth2: None,
+            openapi: OpenApiNaming {
+                name: "BearerToken".to_owned(),
+                description: None,
+            },
         }
     }
 
     /// The HMAC secret (Litestar's `token_secret`). At least 32/48/64 bytes for HS256/384/512.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret("an HS256 secret of at least 32 bytes!")
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(auth.verify(&auth.create_token("alice").sign().unwrap()).unwrap().sub, "alice");
+    /// ```
     pub fn secret(mut self, secret: impl AsRef<[u8]>) -> Self {
         self.keys = vec![KeySpec {
             kid: None,
@@ -236,6 +274,19 @@ where
 
     /// Adds a secret selected by the token's `kid` (rotation: old and new valid together).
     /// Tokens are signed with the first key unless [`TokenBuilder::kid`](crate::TokenBuilder::kid) picks one.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret_with_kid("2024", [1u8; 32])
+    ///     .secret_with_kid("2025", [2u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// let jwt = auth.create_token("alice").kid("2025").sign().unwrap();
+    /// assert_eq!(auth.verify(&jwt).unwrap().sub, "alice");
+    /// ```
     pub fn secret_with_kid(mut self, kid: impl Into<String>, secret: impl AsRef<[u8]>) -> Self {
         self.keys.push(KeySpec {
             kid: Some(kid.into()),
@@ -245,6 +296,20 @@ where
     }
 
     /// The algorithm allow-list (Litestar's `algorithm`); the first one signs. Default HS256.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use axum_jwt_layer::Algorithm;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 48])
+    ///     .algorithms([Algorithm::HS384])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// let jwt = auth.create_token("alice").sign().unwrap();
+    /// assert_eq!(jsonwebtoken::decode_header(&jwt).unwrap().alg, Algorithm::HS384);
+    /// ```
     pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
         self.algorithms = algorithms.into_iter().collect();
         self
@@ -252,42 +317,127 @@ where
 
     /// Where to look for the token, in order. Default: `Authorization: Bearer`. The first
     /// source is also where [`JwtAuth::login`] puts the token.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use axum_jwt_layer::TokenSource;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .token_sources([TokenSource::header("X-API-Key")])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(auth.format_auth_header("abc"), "abc");
+    /// ```
     pub fn token_sources(mut self, sources: impl IntoIterator<Item = TokenSource>) -> Self {
         self.sources = sources.into_iter().collect();
         self
     }
 
     /// Whether `exp` is required and checked. Default on.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .verify_expiry(false)
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build();
+    /// assert!(auth.is_ok());
+    /// ```
     pub fn verify_expiry(mut self, on: bool) -> Self {
         self.verify_expiry = on;
         self
     }
 
     /// Whether `nbf` is checked when present. Default on.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .verify_not_before(false)
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build();
+    /// assert!(auth.is_ok());
+    /// ```
     pub fn verify_not_before(mut self, on: bool) -> Self {
         self.verify_not_before = on;
         self
     }
 
     /// Clock skew tolerated on `exp`, `nbf` and `iat`. Default 60 s; at most a day.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{ConfigError, JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use std::time::Duration;
+    /// let build = |leeway| JwtAuth::<String>::builder().secret([7u8; 32]).leeway(leeway)
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build();
+    /// assert!(build(Duration::from_secs(0)).is_ok());
+    /// let too_long = build(Duration::from_secs(86_401));
+    /// assert!(matches!(too_long, Err(ConfigError::DurationOutOfRange("leeway"))));
+    /// ```
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
         self
     }
 
     /// Refuses tokens whose `exp` is further than this from their `iat` (or from now).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::{convert::Infallible, time::Duration};
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .max_lifetime(Duration::from_secs(3600))
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// let jwt = auth.create_token("alice").expires_in(Duration::from_secs(7200)).sign().unwrap();
+    /// assert!(auth.verify(&jwt).is_err());
+    /// ```
     pub fn max_lifetime(mut self, max: Duration) -> Self {
         self.max_lifetime = Some(max);
         self
     }
 
     /// Refuses longer tokens before decoding anything. Default 8 KiB.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .max_token_size(64)
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(auth.verify(&auth.create_token("alice").sign().unwrap()).is_err());
+    /// ```
     pub fn max_token_size(mut self, bytes: usize) -> Self {
         self.max_token_size = bytes;
         self
     }
 
     /// Accepted `iss` values; when set, `iss` is required.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .accepted_issuers(["https://auth.example"])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// let jwt = auth.create_token("alice").issuer("https://evil.example").sign().unwrap();
+    /// assert!(auth.verify(&jwt).is_err());
+    /// ```
     pub fn accepted_issuers<S: Into<String>>(
         mut self,
         issuers: impl IntoIterator<Item = S>,
@@ -298,6 +448,19 @@ where
 
     /// Accepted `aud` values; when set, `aud` is required and one of them must match. When
     /// unset, a token carrying `aud` is refused.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .accepted_audiences(["api"])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(auth.verify(&auth.create_token("alice").sign().unwrap()).is_ok());
+    /// assert!(auth.verify(&auth.create_token("alice").audience("web").sign().unwrap()).is_err());
+    /// ```
     pub fn accepted_audiences<S: Into<String>>(
         mut self,
         audiences: impl IntoIterator<Item = S>,
@@ -307,12 +470,39 @@ where
     }
 
     /// Requires `aud` to be a single string equal to the single accepted audience.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .accepted_audiences(["api"])
+    ///     .strict_audience(true)
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// let jwt = auth.create_token("alice").audiences(["api", "web"]).sign().unwrap();
+    /// assert!(auth.verify(&jwt).is_err());
+    /// ```
     pub fn strict_audience(mut self, on: bool) -> Self {
         self.strict_audience = on;
         self
     }
 
     /// Claims that must be present (and not null).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .require_claims(["role"])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(auth.verify(&auth.create_token("alice").sign().unwrap()).is_err());
+    /// assert!(auth.verify(&auth.create_token("alice").extra("role", "admin").sign().unwrap()).is_ok());
+    /// ```
     pub fn require_claims<S: Into<String>>(mut self, claims: impl IntoIterator<Item = S>) -> Self {
         self.require_claims = strings(claims);
         self
@@ -321,6 +511,19 @@ where
     /// A hook run on the payload after the signature verified and before the claim checks
     /// (Litestar's `decode_payload`): return the payload, changed or not, or `None` to refuse
     /// the token (401 `invalid_token`).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .decode_hook(|payload| payload.get("sub").is_some_and(|s| s != "mallory").then_some(payload))
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(auth.verify(&auth.create_token("alice").sign().unwrap()).is_ok());
+    /// assert!(auth.verify(&auth.create_token("mallory").sign().unwrap()).is_err());
+    /// ```
     pub fn decode_hook<F>(mut self, hook: F) -> Self
     where
         F: Fn(Map<String, Value>) -> Option<Map<String, Value>> + Send + Sync + 'static,
@@ -332,24 +535,67 @@ where
     /// Paths that skip authentication (Litestar's `exclude`), anchored and segment-aware:
     /// `/login` (that path), `/schema/*` (`/schema` and below), `/users/{id}` (that route
     /// template). Matched against the route axum matched when the layer is inside a router.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{ConfigError, JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .exclude(["login"]) // not anchored: must start with `/`
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build();
+    /// assert!(matches!(auth, Err(ConfigError::InvalidExcludePattern { .. })));
+    /// ```
     pub fn exclude<S: Into<String>>(mut self, patterns: impl IntoIterator<Item = S>) -> Self {
         self.excludes.extend(strings(patterns));
         self
     }
 
     /// Methods that skip authentication. Default: OPTIONS (CORS preflights).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use http::Method;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .exclude_methods([Method::OPTIONS, Method::HEAD])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build();
+    /// assert!(auth.is_ok());
+    /// ```
     pub fn exclude_methods(mut self, methods: impl IntoIterator<Item = Method>) -> Self {
         self.exclude_methods = methods.into_iter().collect();
         self
     }
 
     /// Allows a pattern (`/`, `/*`) that excludes every path. Off by default.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{ConfigError, JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let build = |on| JwtAuth::<String>::builder().secret([7u8; 32]).exclude(["/*"]).allow_exclude_all(on)
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build();
+    /// assert!(matches!(build(false), Err(ConfigError::ExcludesEverything(_))));
+    /// assert!(build(true).is_ok());
+    /// ```
     pub fn allow_exclude_all(mut self, on: bool) -> Self {
         self.allow_exclude_all = on;
         self
     }
 
     /// The user resolver as a closure `|token, parts| async { Ok(Some(user)) }`.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .resolver(|token: Token, _parts| async move { Ok::<_, Infallible>(Some(token.sub)) })
+    ///     .build();
+    /// assert!(auth.is_ok());
+    /// ```
     pub fn resolver<F, Fut, E>(mut self, resolver: F) -> Self
     where
         F: Fn(Token<C>, &Parts) -> Fut + Send + Sync + 'static,
@@ -363,6 +609,26 @@ where
     }
 
     /// The user resolver as a [`UserResolver`] implementation.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// # use axum_jwt_layer::UserResolver;
+    /// # use std::future::Future;
+    /// # struct Subject;
+    /// # impl UserResolver<String> for Subject {
+    /// #     type Error = Infallible;
+    /// #     fn resolve(&self, token: Token, _parts: &http::request::Parts)
+    /// #         -> impl Future<Output = Result<Option<String>, Infallible>> + Send {
+    /// #         async move { Ok(Some(token.sub)) }
+    /// #     }
+    /// # }
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .user_resolver(Subject)
+    ///     .build();
+    /// assert!(auth.is_ok());
+    /// ```
     pub fn user_resolver<R>(mut self, resolver: R) -> Self
     where
         R: UserResolver<U, C>,
@@ -374,36 +640,254 @@ where
     }
 
     /// Replaces the default RFC 6750 rejection response.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use axum::response::{IntoResponse, Response};
+    /// use axum_jwt_layer::{AuthError, AuthErrorKind};
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .error_handler(|e: &AuthError| -> Response { (e.status(), e.detail()).into_response() })
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// let response = auth.error_response(&AuthError::new(AuthErrorKind::MissingToken));
+    /// assert!(response.headers().get("www-authenticate").is_none());
+    /// ```
     pub fn error_handler(mut self, handler: impl ErrorHandler) -> Self {
         self.error_handler = Some(Box::new(handler));
         self
     }
 
     /// The realm of the `WWW-Authenticate` challenge. Default `api`.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// # use axum_jwt_layer::{AuthError, AuthErrorKind};
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .realm("admin")
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// let response = auth.error_response(&AuthError::new(AuthErrorKind::MissingToken));
+    /// assert_eq!(response.headers()["www-authenticate"], r#"Bearer realm="admin""#);
+    /// ```
     pub fn realm(mut self, realm: impl Into<String>) -> Self {
         self.realm = realm.into();
         self
     }
 
     /// Lifetime of issued tokens (Litestar's `default_token_expiration`). Default 15 minutes.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::{convert::Infallible, time::Duration};
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .token_expiration(Duration::from_secs(60))
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// let token = auth.verify(&auth.create_token("alice").sign().unwrap()).unwrap();
+    /// assert_eq!(token.exp.unwrap() - token.iat.unwrap(), 60);
+    /// ```
     pub fn token_expiration(mut self, lifetime: Duration) -> Self {
         self.token_expiration = lifetime;
         self
     }
 
     /// `iss` of issued tokens. Default: the accepted issuer, when there is exactly one.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .token_issuer("https://auth.example")
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// let token = auth.verify(&auth.create_token("alice").sign().unwrap()).unwrap();
+    /// assert_eq!(token.iss.as_deref(), Some("https://auth.example"));
+    /// ```
     pub fn token_issuer(mut self, issuer: impl Into<String>) -> Self {
         self.token_issuer = Some(issuer.into());
         self
     }
 
     /// `aud` of issued tokens. Default: the accepted audience, when there is exactly one.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .accepted_audiences(["api", "web"])
+    ///     .token_audience("web")
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// let token = auth.verify(&auth.create_token("alice").sign().unwrap()).unwrap();
+    /// assert!(token.aud.unwrap().contains("web"));
+    /// ```
     pub fn token_audience(mut self, audience: impl Into<String>) -> Self {
         self.token_audience = Some(audience.into());
         self
     }
 
+    /// The cookie preset (Litestar's `JWTCookieAuth`): the token is read from the cookie or
+    /// the `Authorization` header, and `login()` sets the cookie (and the header, unless
+    /// [`AuthCookie::send_header`] is off). Feature `cookie`.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use axum::response::IntoResponse;
+    /// use axum_jwt_layer::AuthCookie;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .cookie(AuthCookie::new("session").send_header(false))
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// let response = auth.login("42").into_response();
+    /// assert!(response.headers()["set-cookie"].to_str().unwrap().starts_with("session="));
+    /// assert!(response.headers().get("authorization").is_none());
+    /// ```
+    #[cfg(feature = "cookie")]
+    pub fn cookie(mut self, cookie: AuthCookie) -> Self {
+        self.sources = vec![
+            TokenSource::cookie(cookie.name()),
+            TokenSource::authorization_bearer(),
+        ];
+        self.cookie = Some(cookie);
+        self
+    }
+
+    /// The OAuth2 password-bearer preset (Litestar's `OAuth2PasswordBearerAuth`): the token is
+    /// read from the `Authorization` header or the `token` cookie (feature `cookie`), `login()`
+    /// answers with an RFC 6749 §5.1 token response and sets the cookie, and the OpenAPI
+    /// scheme is an `oauth2` password flow with `token_url`.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use axum::response::IntoResponse;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .oauth2_password("/token")
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// let response = auth.login("42").into_response();
+    /// assert_eq!(response.headers()["content-type"], "application/json");
+    /// ```
+    pub fn oauth2_password(mut self, token_url: impl Into<String>) -> Self {
+        #[cfg(feature = "cookie")]
+        {
+            self = self.cookie(AuthCookie::default());
+        }
+        #[cfg(not(feature = "cookie"))]
+        {
+            self.sources = vec![TokenSource::authorization_bearer()];
+        }
+        self.oauth2 = Some(OAuth2Password {
+            token_url: token_url.into(),
+            scopes: Vec::new(),
+        });
+        self
+    }
+
+    /// Scopes documented in the OAuth2 password flow, as `(name, description)`.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .oauth2_password("/token")
+    ///     .oauth2_scopes([("read", "Read access"), ("write", "Write access")])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build();
+    /// assert!(auth.is_ok());
+    /// ```
+    pub fn oauth2_scopes<N: Into<String>, D: Into<String>>(
+        mut self,
+        scopes: impl IntoIterator<Item = (N, D)>,
+    ) -> Self {
+        if let Some(oauth2) = &mut self.oauth2 {
+            oauth2.scopes = scopes
+                .into_iter()
+                .map(|(n, d)| (n.into(), d.into()))
+                .collect();
+        }
+        self
+    }
+
+    /// The name of the OpenAPI security scheme (Litestar's `openapi_security_scheme_name`).
+    /// Default `BearerToken`.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .openapi_scheme_name("JWT")
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build();
+    /// assert!(auth.is_ok());
+    /// ```
+    pub fn openapi_scheme_name(mut self, name: impl Into<String>) -> Self {
+        self.openapi.name = name.into();
+        self
+    }
+
+    /// The description of the OpenAPI security scheme.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .openapi_description("A JWT from POST /login")
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build();
+    /// assert!(auth.is_ok());
+    /// ```
+    pub fn openapi_description(mut self, description: impl Into<String>) -> Self {
+        self.openapi.description = Some(description.into());
+        self
+    }
+
+    /// Consults `store` for every token that passed the signature and claim checks, before the
+    /// resolver; tokens without `jti` are then refused, and [`JwtAuth::logout`] revokes.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use axum_jwt_layer::MemoryRevocationStore;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .revocation(MemoryRevocationStore::new(10_000))
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build();
+    /// assert!(auth.is_ok());
+    /// ```
+    pub fn revocation(mut self, store: impl RevocationStore) -> Self {
+        self.revocation = Some(Arc::new(store));
+        self
+    }
+
     /// Checks everything and builds the configuration.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{ConfigError, JwtAuth};
+    /// let result = JwtAuth::<String>::builder().secret([7u8; 32]).build();
+    /// assert!(matches!(result, Err(ConfigError::MissingResolver)));
+    /// ```
     pub fn build(self) -> Result<JwtAuth<U, C>, ConfigError> {
         let first = *self.algorithms.first().ok_or(ConfigError::NoAlgorithms)?;
         if self.algorithms.iter().any(|a| a.family() != first.family()) {
@@ -437,7 +921,22 @@ where
             .iter()
             .map(TokenSource::compile)
             .collect::<Result<Vec<_>, _>>()?;
-        let delivery = sources.first().cloned().ok_or(ConfigError::NoTokenSource)?;
+        if sources.is_empty() {
+            return Err(ConfigError::NoTokenSource);
+        }
+        #[cfg(feature = "cookie")]
+        if let Some(cookie) = &self.cookie {
+            cookie.validate()?;
+        }
+        #[cfg(feature = "cookie")]
+        let send_header = self.cookie.as_ref().is_none_or(AuthCookie::sends_header);
+        #[cfg(not(feature = "cookie"))]
+        let send_header = true;
+        let header = sources
+            .iter()
+            .find(|source| source.cookie.is_none())
+            .filter(|_| send_header)
+            .cloned();
         let excludes =
             Excludes::build(&self.excludes, self.exclude_methods, self.allow_exclude_all)?;
         let single = |list: &[String]| match list {
@@ -453,7 +952,11 @@ where
                 .token_audience
                 .or_else(|| single(&self.accepted_audiences))
                 .map(Audience::One),
-            delivery,
+            header,
+            #[cfg(feature = "cookie")]
+            cookie: self.cookie,
+            oauth2: self.oauth2,
+            leeway: self.leeway.as_secs() as i64,
         };
         let verifier = Verifier {
             keys,
@@ -482,6 +985,8 @@ where
                     .unwrap_or_else(|| Box::new(DefaultErrorHandler)),
                 realm: self.realm,
                 issuer: Arc::new(issuer),
+                revocation: self.revocation,
+                openapi: self.openapi,
             }),
         })
     }

@@ -48,6 +48,11 @@ pub enum AuthErrorKind {
     UserNotFound,
     /// The user resolver failed or panicked: 500.
     ResolverFailed,
+    /// The token's `jti` is revoked (or revocation is on and the token has none): 401
+    /// `invalid_token`.
+    Revoked,
+    /// The revocation store could not answer: 503, never a pass.
+    StoreUnavailable,
 }
 
 /// Why a request was malformed (400 `invalid_request`).
@@ -175,11 +180,11 @@ impl AuthError {
         Self { kind, source: None }
     }
 
-    pub(crate) fn resolver_failed(source: Option<Arc<dyn StdError + Send + Sync>>) -> Self {
-        Self {
-            kind: AuthErrorKind::ResolverFailed,
-            source,
-        }
+    pub(crate) fn with_source(
+        kind: AuthErrorKind,
+        source: Option<Arc<dyn StdError + Send + Sync>>,
+    ) -> Self {
+        Self { kind, source }
     }
 
     /// What went wrong.
@@ -203,9 +208,11 @@ impl AuthError {
         match self.kind {
             AuthErrorKind::MissingToken
             | AuthErrorKind::InvalidToken(_)
-            | AuthErrorKind::UserNotFound => StatusCode::UNAUTHORIZED,
+            | AuthErrorKind::UserNotFound
+            | AuthErrorKind::Revoked => StatusCode::UNAUTHORIZED,
             AuthErrorKind::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             AuthErrorKind::ResolverFailed => StatusCode::INTERNAL_SERVER_ERROR,
+            AuthErrorKind::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -219,8 +226,12 @@ impl AuthError {
     pub fn rfc6750_error(&self) -> Option<&'static str> {
         match self.kind {
             AuthErrorKind::InvalidRequest(_) => Some("invalid_request"),
-            AuthErrorKind::InvalidToken(_) | AuthErrorKind::UserNotFound => Some("invalid_token"),
-            AuthErrorKind::MissingToken | AuthErrorKind::ResolverFailed => None,
+            AuthErrorKind::InvalidToken(_)
+            | AuthErrorKind::UserNotFound
+            | AuthErrorKind::Revoked => Some("invalid_token"),
+            AuthErrorKind::MissingToken
+            | AuthErrorKind::ResolverFailed
+            | AuthErrorKind::StoreUnavailable => None,
         }
     }
 
@@ -236,10 +247,11 @@ impl AuthError {
         match self.kind {
             AuthErrorKind::MissingToken => "Authentication required",
             AuthErrorKind::InvalidRequest(_) => "Malformed authorization request",
-            AuthErrorKind::InvalidToken(_) | AuthErrorKind::UserNotFound => {
-                "Invalid or expired token"
-            }
+            AuthErrorKind::InvalidToken(_)
+            | AuthErrorKind::UserNotFound
+            | AuthErrorKind::Revoked => "Invalid or expired token",
             AuthErrorKind::ResolverFailed => "Internal server error",
+            AuthErrorKind::StoreUnavailable => "Service temporarily unavailable",
         }
     }
 }
@@ -333,6 +345,9 @@ pub enum ConfigError {
     /// A duration is out of range (zero token lifetime, leeway over a day).
     #[error("{0} is out of range")]
     DurationOutOfRange(&'static str),
+    /// The auth cookie settings are invalid.
+    #[error("auth cookie: {0}")]
+    InvalidCookie(&'static str),
     /// The jsonwebtoken crypto backend is not usable in this process.
     #[error(
         "no usable jsonwebtoken crypto backend: enable the `aws-lc-rs` or `rust-crypto` feature"
@@ -364,6 +379,9 @@ pub enum IssueError {
     /// The configured key has no signing half.
     #[error("the selected key cannot sign")]
     NoSigningKey,
+    /// The `Set-Cookie` value would exceed the 4096 bytes browsers keep.
+    #[error("the auth cookie would be {0} bytes; browsers drop cookies over 4096")]
+    CookieTooLarge(usize),
     /// Signing failed.
     #[error("signing failed")]
     Sign(#[source] jsonwebtoken::errors::Error),

@@ -142,6 +142,12 @@ impl Excludes {
         Ok(Self { methods, patterns })
     }
 
+    /// Whether an operation on a route template skips authentication (for OpenAPI).
+    #[cfg(feature = "openapi")]
+    pub(crate) fn skips_route(&self, template: &str, method: &Method) -> bool {
+        self.methods.contains(method) || self.patterns.iter().any(|p| p.matches(template, true))
+    }
+
     /// Whether this request skips authentication.
     pub(crate) fn skips<B>(&self, request: &Request<B>) -> bool {
         if self.methods.contains(request.method()) {

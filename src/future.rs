@@ -156,6 +156,15 @@ where
                             tracing::error!("user resolver panicked");
                             rejected(&auth, AuthErrorKind::ResolverFailed, None)
                         }
+                        Err(ResolveFailure::Revoked) => {
+                            tracing::debug!("request rejected: token revoked");
+                            rejected(&auth, AuthErrorKind::Revoked, None)
+                        }
+                        Err(ResolveFailure::Store(error)) => {
+                            tracing::error!(%error, "revocation store failed; refusing the request");
+                            let source = std::sync::Arc::new(error);
+                            rejected(&auth, AuthErrorKind::StoreUnavailable, Some(source))
+                        }
                     };
                     error
                 }
@@ -173,10 +182,7 @@ fn rejected<S, B, U, C>(
 where
     S: Service<Request<B>>,
 {
-    let error = match kind {
-        AuthErrorKind::ResolverFailed => AuthError::resolver_failed(source),
-        kind => AuthError::new(kind),
-    };
+    let error = AuthError::with_source(kind, source);
     State::Done {
         response: Some(auth.error_response(&error)),
     }

@@ -6,6 +6,8 @@ use std::time::Duration;
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+#[cfg(feature = "cookie")]
+use http::header::SET_COOKIE;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
 use jsonwebtoken::{Algorithm, Header};
@@ -13,10 +15,15 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::config::{now, JwtAuth};
+#[cfg(feature = "cookie")]
+use crate::cookie::AuthCookie;
 use crate::error::IssueError;
 use crate::keys::KeySet;
+use crate::oauth2::OAuth2Password;
 use crate::response::json_error;
+use crate::revocation::StoreError;
 use crate::source::CompiledSource;
+use crate::token::Token;
 use crate::token::{Audience, REGISTERED};
 
 /// The issuing half of the configuration.
@@ -26,19 +33,45 @@ pub(crate) struct Issuer {
     pub(crate) expiration: i64,
     pub(crate) issuer: Option<String>,
     pub(crate) audience: Option<Audience>,
-    pub(crate) delivery: CompiledSource,
+    /// The header `login()` fills, if any.
+    pub(crate) header: Option<CompiledSource>,
+    #[cfg(feature = "cookie")]
+    pub(crate) cookie: Option<AuthCookie>,
+    pub(crate) oauth2: Option<OAuth2Password>,
+    pub(crate) leeway: i64,
 }
 
 impl Issuer {
     fn header_value(&self, jwt: &str) -> String {
-        match &self.delivery.scheme {
+        match self
+            .header
+            .as_ref()
+            .map_or(Some("Bearer"), |h| h.scheme.as_deref())
+        {
             Some(scheme) => format!("{scheme} {jwt}"),
             None => jwt.to_owned(),
         }
     }
+
+    /// Puts `jwt` where the preset delivers it: the header, the cookie, or both.
+    fn deliver(&self, jwt: &str, lifetime: i64, response: &mut Response) -> Result<(), IssueError> {
+        let headers = response.headers_mut();
+        if let Some(header) = &self.header {
+            let value = HeaderValue::from_str(&self.header_value(jwt))
+                .map_err(|_| IssueError::InvalidSubject)?;
+            headers.insert(header.name.clone(), value);
+        }
+        #[cfg(feature = "cookie")]
+        if let Some(cookie) = &self.cookie {
+            headers.append(SET_COOKIE, cookie.set(jwt, lifetime)?);
+        }
+        let _ = lifetime;
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        Ok(())
+    }
 }
 
-impl<U, C> JwtAuth<U, C> {
+impl<U, C: Sync> JwtAuth<U, C> {
     /// Starts a token for `subject` (the `sub` claim) with the configured defaults: 15 minutes
     /// of validity, the configured issuer and audience, and a random 128-bit `jti`.
     ///
@@ -89,8 +122,37 @@ impl<U, C> JwtAuth<U, C> {
         Login {
             token: self.create_token(subject),
             status: StatusCode::CREATED,
-            body: LoginBody::Empty,
+            body: LoginBody::Default,
         }
+    }
+
+    /// Revokes the token (when a revocation store is configured) and answers 204 with the
+    /// auth cookie expired (same name, path and domain, `Max-Age=0`). A store failure answers
+    /// 503 and leaves the cookie alone.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, Token};
+    /// # use std::convert::Infallible;
+    /// use axum::response::IntoResponse;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    ///     .revocation(MemoryRevocationStore::new(1000))
+    ///     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let token = auth.verify(&auth.create_token("42").sign().unwrap()).unwrap();
+    /// assert_eq!(auth.logout(&token).await.into_response().status(), 204);
+    /// # });
+    /// ```
+    pub async fn logout(&self, token: &Token<C>) -> Logout {
+        let issuer = Arc::clone(&self.inner.issuer);
+        let mut failed = None;
+        if let (Some(store), Some(jti)) = (&self.inner.revocation, &token.jti) {
+            let until = token
+                .exp
+                .unwrap_or_else(|| now().saturating_add(issuer.expiration))
+                .saturating_add(issuer.leeway);
+            failed = store.revoke_dyn(jti, until).await.err();
+        }
+        Logout { issuer, failed }
     }
 
     /// The header value carrying `jwt` in the first token source: `Bearer <jwt>` by default
@@ -141,24 +203,61 @@ impl std::fmt::Debug for TokenBuilder {
 
 impl TokenBuilder {
     /// How long the token is valid (at least one second).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::{convert::Infallible, time::Duration};
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let jwt = auth.create_token("42").expires_in(Duration::ZERO).sign().unwrap();
+    /// let token = auth.verify(&jwt).unwrap();
+    /// assert_eq!(token.exp.unwrap() - token.iat.unwrap(), 1);
+    /// ```
     pub fn expires_in(mut self, lifetime: Duration) -> Self {
         self.lifetime = i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX).max(1);
         self
     }
 
     /// The `iss` claim.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let jwt = auth.create_token("42").issuer("https://auth.example").sign().unwrap();
+    /// assert_eq!(auth.verify(&jwt).unwrap().iss.as_deref(), Some("https://auth.example"));
+    /// ```
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.iss = Some(issuer.into());
         self
     }
 
     /// The `aud` claim, one audience.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32]).accepted_audiences(["api", "web"])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let jwt = auth.create_token("42").audience("web").sign().unwrap();
+    /// assert!(auth.verify(&jwt).unwrap().aud.unwrap().contains("web"));
+    /// ```
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.aud = Some(Audience::One(audience.into()));
         self
     }
 
     /// The `aud` claim, several audiences.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32]).accepted_audiences(["api", "web"])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let jwt = auth.create_token("42").audiences(["api", "web"]).sign().unwrap();
+    /// assert_eq!(auth.verify(&jwt).unwrap().aud.unwrap().iter().count(), 2);
+    /// ```
     pub fn audiences<S: Into<String>>(mut self, audiences: impl IntoIterator<Item = S>) -> Self {
         self.aud = Some(Audience::Many(
             audiences.into_iter().map(Into::into).collect(),
@@ -167,18 +266,49 @@ impl TokenBuilder {
     }
 
     /// The `jti` claim, instead of the random default.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let jwt = auth.create_token("42").jti("session-1").sign().unwrap();
+    /// assert_eq!(auth.verify(&jwt).unwrap().jti.as_deref(), Some("session-1"));
+    /// ```
     pub fn jti(mut self, jti: impl Into<String>) -> Self {
         self.jti = Some(jti.into());
         self
     }
 
     /// Signs with the key of this `kid` and puts it in the header.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// # let auth = JwtAuth::<String>::builder().secret_with_kid("old", [1u8; 32]).secret_with_kid("new", [2u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let jwt = auth.create_token("42").kid("new").sign().unwrap();
+    /// assert_eq!(jsonwebtoken::decode_header(&jwt).unwrap().kid.as_deref(), Some("new"));
+    /// assert!(auth.verify(&jwt).is_ok());
+    /// ```
     pub fn kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = Some(kid.into());
         self
     }
 
     /// One custom claim. Registered names (`sub`, `exp`, ...) are refused at `sign()`.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// # use axum_jwt_layer::IssueError;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let jwt = auth.create_token("42").extra("role", "admin").sign().unwrap();
+    /// assert_eq!(auth.verify(&jwt).unwrap().claims["role"], "admin");
+    /// let reserved = auth.create_token("42").extra("exp", 0).sign();
+    /// assert!(matches!(reserved, Err(IssueError::ReservedClaim(_))));
+    /// ```
     pub fn extra(mut self, name: impl Into<String>, value: impl Serialize) -> Self {
         let name = name.into();
         match serde_json::to_value(value) {
@@ -189,6 +319,17 @@ impl TokenBuilder {
     }
 
     /// Custom claims from a struct (or map) that serializes to a JSON object.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let claims = serde_json::json!({ "role": "admin", "level": 3 });
+    /// let jwt = auth.create_token("42").claims(claims).sign().unwrap();
+    /// assert_eq!(auth.verify(&jwt).unwrap().claims["level"], 3);
+    /// assert!(auth.create_token("42").claims(["not", "an", "object"]).sign().is_err());
+    /// ```
     pub fn claims(mut self, claims: impl Serialize) -> Self {
         match serde_json::to_value(claims) {
             Ok(Value::Object(map)) => map.into_iter().for_each(|(k, v)| self.insert(k, v)),
@@ -210,6 +351,17 @@ impl TokenBuilder {
     }
 
     /// Signs the token.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// # use axum_jwt_layer::IssueError;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let jwt = auth.create_token("42").sign().unwrap();
+    /// assert_eq!(jwt.split('.').count(), 3);
+    /// assert!(matches!(auth.create_token("").sign(), Err(IssueError::InvalidSubject)));
+    /// ```
     pub fn sign(self) -> Result<String, IssueError> {
         if let Some(error) = self.error {
             return Err(error);
@@ -277,41 +429,153 @@ pub struct Login<B = ()> {
 
 #[derive(Debug)]
 enum LoginBody<B> {
+    /// Nothing, or the token response for the OAuth2 preset.
+    Default,
     Empty,
     Token,
+    TokenResponse,
     Json(Result<Vec<u8>, serde_json::Error>),
     Custom(B),
 }
 
 impl<B> Login<B> {
     /// Changes the token before it is signed (any [`TokenBuilder`] setting).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use axum::response::IntoResponse;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let response = auth.login("42").token(|t| t.jti("login-1")).into_response();
+    /// let header = response.headers()["authorization"].to_str().unwrap();
+    /// let token = auth.verify(header.strip_prefix("Bearer ").unwrap()).unwrap();
+    /// assert_eq!(token.jti.as_deref(), Some("login-1"));
+    /// ```
     pub fn token(mut self, edit: impl FnOnce(TokenBuilder) -> TokenBuilder) -> Self {
         self.token = edit(self.token);
         self
     }
 
     /// Adds a custom claim (see [`TokenBuilder::extra`]).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use axum::response::IntoResponse;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let response = auth.login("42").extra("role", "admin").into_response();
+    /// let header = response.headers()["authorization"].to_str().unwrap();
+    /// let token = auth.verify(header.strip_prefix("Bearer ").unwrap()).unwrap();
+    /// assert_eq!(token.claims["role"], "admin");
+    /// ```
     pub fn extra(self, name: impl Into<String>, value: impl Serialize) -> Self {
         self.token(|t| t.extra(name, value))
     }
 
     /// The response status. Default 201 Created.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use axum::response::IntoResponse;
+    /// use http::StatusCode;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let response = auth.login("42").status(StatusCode::OK).into_response();
+    /// assert_eq!(response.status(), StatusCode::OK);
+    /// ```
     pub fn status(mut self, status: StatusCode) -> Self {
         self.status = status;
         self
     }
 
     /// Answers with `{"token": "<jwt>"}` as the body.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use axum::response::IntoResponse;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let response = auth.login("42").token_body().into_response();
+    /// let body = axum::body::to_bytes(response.into_body(), 8192).await.unwrap();
+    /// let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    /// assert_eq!(auth.verify(json["token"].as_str().unwrap()).unwrap().sub, "42");
+    /// # });
+    /// ```
     pub fn token_body(self) -> Login<()> {
         self.with_body(LoginBody::Token)
     }
 
+    /// Answers with an RFC 6749 §5.1 token response:
+    /// `{"access_token": .., "token_type": "bearer", "expires_in": ..}` (the default of the
+    /// OAuth2 preset).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use axum::response::IntoResponse;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let response = auth.login("42").token_response().into_response();
+    /// let body = axum::body::to_bytes(response.into_body(), 8192).await.unwrap();
+    /// let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    /// assert_eq!(json["token_type"], "bearer");
+    /// assert_eq!(json["expires_in"], 900);
+    /// # });
+    /// ```
+    pub fn token_response(self) -> Login<()> {
+        self.with_body(LoginBody::TokenResponse)
+    }
+
+    /// Answers with no body, whatever the preset.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use axum::response::IntoResponse;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32]).oauth2_password("/token")
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let response = auth.login("42").no_body().into_response();
+    /// assert_eq!(response.status(), 201);
+    /// assert!(response.headers().get("content-type").is_none());
+    /// ```
+    pub fn no_body(self) -> Login<()> {
+        self.with_body(LoginBody::Empty)
+    }
+
     /// Answers with `value` serialized as JSON.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use axum::response::IntoResponse;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let response = auth.login("42").json(serde_json::json!({ "id": "42" })).into_response();
+    /// assert_eq!(response.status(), 201);
+    /// assert_eq!(response.headers()["content-type"], "application/json");
+    /// ```
     pub fn json(self, value: impl Serialize) -> Login<()> {
         self.with_body(LoginBody::Json(serde_json::to_vec(&value)))
     }
 
     /// Answers with any response body (`Json(user)`, a string, ...).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use axum::response::IntoResponse;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let response = auth.login("42").body("welcome").into_response();
+    /// assert_eq!(response.status(), 201);
+    /// assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    /// ```
     pub fn body<T: IntoResponse>(self, body: T) -> Login<T> {
         self.with_body(LoginBody::Custom(body))
     }
@@ -341,12 +605,23 @@ fn internal_error(what: &dyn std::error::Error) -> Response {
 impl<B: IntoResponse> IntoResponse for Login<B> {
     fn into_response(self) -> Response {
         let issuer = Arc::clone(&self.token.issuer);
+        let lifetime = self.token.lifetime;
         let jwt = match self.token.sign() {
             Ok(jwt) => jwt,
             Err(error) => return internal_error(&error),
         };
+        let token_response = || {
+            let body = serde_json::json!({
+                "access_token": jwt,
+                "token_type": "bearer",
+                "expires_in": lifetime,
+            });
+            json_response(body.to_string().into_bytes())
+        };
         let mut response = match self.body {
-            LoginBody::Empty => Response::default(),
+            LoginBody::Default if issuer.oauth2.is_some() => token_response(),
+            LoginBody::Default | LoginBody::Empty => Response::default(),
+            LoginBody::TokenResponse => token_response(),
             LoginBody::Token => {
                 json_response(serde_json::json!({ "token": jwt }).to_string().into_bytes())
             }
@@ -354,13 +629,81 @@ impl<B: IntoResponse> IntoResponse for Login<B> {
             LoginBody::Json(Err(error)) => return internal_error(&error),
             LoginBody::Custom(body) => body.into_response(),
         };
-        let Ok(value) = HeaderValue::from_str(&issuer.header_value(&jwt)) else {
-            return json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
-        };
         *response.status_mut() = self.status;
+        if let Err(error) = issuer.deliver(&jwt, lifetime, &mut response) {
+            return internal_error(&error);
+        }
+        response
+    }
+}
+
+/// The response of [`JwtAuth::logout`]: 204 with the auth cookie expired, or 503 when the
+/// revocation store failed.
+///
+/// ```
+/// # use axum_jwt_layer::{JwtAuth, Token};
+/// # use std::convert::Infallible;
+/// use axum::response::IntoResponse;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+/// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+/// # let token = auth.verify(&auth.create_token("42").sign().unwrap()).unwrap();
+/// let logout = auth.logout(&token).await;
+/// assert!(logout.revoked_or_nothing_to_revoke());
+/// # });
+/// ```
+pub struct Logout {
+    issuer: Arc<Issuer>,
+    failed: Option<StoreError>,
+}
+
+impl std::fmt::Debug for Logout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Logout")
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Logout {
+    /// False when the revocation store failed to record the revocation.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, Token};
+    /// # use std::convert::Infallible;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32]).revocation(MemoryRevocationStore::new(1))
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let first = auth.verify(&auth.create_token("a").sign().unwrap()).unwrap();
+    /// let second = auth.verify(&auth.create_token("b").sign().unwrap()).unwrap();
+    /// assert!(auth.logout(&first).await.revoked_or_nothing_to_revoke());
+    /// // The store holds one revocation at a time: the second one fails.
+    /// assert!(!auth.logout(&second).await.revoked_or_nothing_to_revoke());
+    /// # });
+    /// ```
+    pub fn revoked_or_nothing_to_revoke(&self) -> bool {
+        self.failed.is_none()
+    }
+}
+
+impl IntoResponse for Logout {
+    fn into_response(self) -> Response {
+        if let Some(error) = self.failed {
+            tracing::error!(%error, "logout failed: the token could not be revoked");
+            return json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service temporarily unavailable",
+            );
+        }
+        let mut response = Response::default();
+        *response.status_mut() = StatusCode::NO_CONTENT;
         let headers = response.headers_mut();
-        headers.insert(issuer.delivery.name.clone(), value);
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        #[cfg(feature = "cookie")]
+        if let Some(expired) = self.issuer.cookie.as_ref().and_then(AuthCookie::expire) {
+            headers.append(SET_COOKIE, expired);
+        }
+        let _ = &self.issuer;
         response
     }
 }

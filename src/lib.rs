@@ -80,6 +80,8 @@
 )]
 
 mod config;
+#[cfg(feature = "cookie")]
+mod cookie;
 mod error;
 mod exclude;
 mod extract;
@@ -87,24 +89,36 @@ mod future;
 mod issue;
 mod keys;
 mod layer;
+mod oauth2;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod resolver;
 mod response;
+mod revocation;
 mod service;
 mod source;
 mod token;
 mod verify;
 
+#[cfg(feature = "cookie")]
+pub use ::cookie::SameSite;
 pub use config::{JwtAuth, JwtAuthBuilder};
+#[cfg(feature = "cookie")]
+pub use cookie::AuthCookie;
 pub use error::{
     AuthError, AuthErrorKind, ConfigError, InvalidRequestReason, InvalidTokenReason, IssueError,
 };
 pub use extract::{AuthUser, MissingAuthentication};
 pub use future::ResponseFuture;
-pub use issue::{Login, TokenBuilder};
+pub use issue::{Login, Logout, TokenBuilder};
 pub use jsonwebtoken::Algorithm;
 pub use layer::JwtAuthLayer;
+pub use oauth2::{OAuth2Error, PasswordGrant};
+#[cfg(feature = "openapi")]
+pub use openapi::OpenApiSecurity;
 pub use resolver::UserResolver;
 pub use response::{DefaultErrorHandler, ErrorHandler};
+pub use revocation::{MemoryRevocationStore, RevocationStore, StoreError, StoreErrorKind};
 pub use service::JwtAuthService;
 pub use source::TokenSource;
 pub use token::{Audience, Claims, Token};

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use futures_util::FutureExt as _;
 use http::request::Parts;
 
+use crate::revocation::{ErasedStore, StoreError};
 use crate::token::Token;
 
 /// The error type a resolver may return: anything convertible into a boxed error.
@@ -75,15 +76,23 @@ pub(crate) type Resolved<U> = (Parts, Result<Option<U>, ResolveFailure>);
 /// The only boxed future of the request path.
 pub(crate) type ResolveFuture<U> = Pin<Box<dyn Future<Output = Resolved<U>> + Send>>;
 
-/// Why the resolver produced no answer.
+/// Why the resolver step produced no user.
 pub(crate) enum ResolveFailure {
     Error(Arc<dyn StdError + Send + Sync>),
     Panic,
+    Revoked,
+    Store(StoreError),
 }
 
 /// A resolver behind an `Arc<dyn _>`: the trait's `impl Future` is not object safe.
 pub(crate) trait ErasedResolver<U, C>: Send + Sync {
-    fn resolve_owned(self: Arc<Self>, token: Token<C>, parts: Parts) -> ResolveFuture<U>;
+    /// Checks revocation (when a store is given), then resolves the user.
+    fn resolve_owned(
+        self: Arc<Self>,
+        token: Token<C>,
+        parts: Parts,
+        revocation: Option<Arc<dyn ErasedStore>>,
+    ) -> ResolveFuture<U>;
 }
 
 impl<R, U, C> ErasedResolver<U, C> for R
@@ -92,8 +101,22 @@ where
     U: Send + 'static,
     C: Send + 'static,
 {
-    fn resolve_owned(self: Arc<Self>, token: Token<C>, parts: Parts) -> ResolveFuture<U> {
+    fn resolve_owned(
+        self: Arc<Self>,
+        token: Token<C>,
+        parts: Parts,
+        revocation: Option<Arc<dyn ErasedStore>>,
+    ) -> ResolveFuture<U> {
         Box::pin(async move {
+            if let Some(store) = revocation {
+                // The service refuses tokens without jti before this step when a store is set.
+                let jti = token.jti.as_deref().unwrap_or_default();
+                match store.is_revoked_dyn(jti).await {
+                    Ok(false) => {}
+                    Ok(true) => return (parts, Err(ResolveFailure::Revoked)),
+                    Err(error) => return (parts, Err(ResolveFailure::Store(error))),
+                }
+            }
             let outcome = AssertUnwindSafe(async { self.resolve(token, &parts).await })
                 .catch_unwind()
                 .await;

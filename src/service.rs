@@ -85,6 +85,12 @@ where
             Ok(None) => Err(AuthError::new(AuthErrorKind::MissingToken)),
             Err(reason) => Err(AuthError::new(AuthErrorKind::InvalidRequest(reason))),
         };
+        let revocation = config.revocation.clone();
+        let verified = verified.and_then(|token| match (&revocation, &token.jti) {
+            // With revocation on, a token that cannot be revoked is not accepted.
+            (Some(_), None) => Err(AuthError::new(AuthErrorKind::Revoked)),
+            _ => Ok(token),
+        });
         let token = match verified {
             Ok(token) => token,
             Err(error) => {
@@ -92,9 +98,12 @@ where
                 return ResponseFuture::done(self.auth.error_response(&error));
             }
         };
-        // Revocation (issue: cookie/OAuth2/revocation) plugs in here, before the resolver.
+        // Revocation and the resolver run in the one boxed step.
         let (parts, body) = request.into_parts();
-        let resolving = config.resolver.clone().resolve_owned(token.clone(), parts);
+        let resolving = config
+            .resolver
+            .clone()
+            .resolve_owned(token.clone(), parts, revocation);
         ResponseFuture::resolving(resolving, inner, body, token, self.auth.clone())
     }
 }

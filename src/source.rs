@@ -22,6 +22,7 @@ use crate::error::{ConfigError, InvalidRequestReason as Reason};
 pub struct TokenSource {
     header: String,
     scheme: Option<String>,
+    cookie: Option<String>,
 }
 
 impl TokenSource {
@@ -45,7 +46,35 @@ impl TokenSource {
         Self {
             header: name.into(),
             scheme: None,
+            cookie: None,
         }
+    }
+
+    /// The cookie `name` in the `Cookie` header (feature `cookie`). Names are case-sensitive;
+    /// the value may be the JWT or `Bearer <jwt>`, quoted or not. The cookie sent twice is a
+    /// 400 `invalid_request`, never "first wins".
+    ///
+    /// ```
+    /// # use axum_jwt_layer::TokenSource;
+    /// assert_eq!(TokenSource::cookie("token").cookie_name(), Some("token"));
+    /// ```
+    #[cfg(feature = "cookie")]
+    pub fn cookie(name: impl Into<String>) -> Self {
+        Self {
+            header: http::header::COOKIE.as_str().to_owned(),
+            scheme: None,
+            cookie: Some(name.into()),
+        }
+    }
+
+    /// The cookie name, for a cookie source.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::TokenSource;
+    /// assert_eq!(TokenSource::authorization_bearer().cookie_name(), None);
+    /// ```
+    pub fn cookie_name(&self) -> Option<&str> {
+        self.cookie.as_deref()
     }
 
     /// A custom header carrying `<scheme> <token>`, the scheme matched case-insensitively.
@@ -58,6 +87,7 @@ impl TokenSource {
         Self {
             header: name.into(),
             scheme: Some(scheme.into()),
+            cookie: None,
         }
     }
 
@@ -89,9 +119,15 @@ impl TokenSource {
                 return Err(invalid());
             }
         }
+        if let Some(cookie) = &self.cookie {
+            if cookie.is_empty() || !cookie.bytes().all(is_tchar) {
+                return Err(invalid());
+            }
+        }
         Ok(CompiledSource {
             name,
             scheme: self.scheme.clone(),
+            cookie: self.cookie.clone(),
         })
     }
 }
@@ -101,6 +137,7 @@ impl TokenSource {
 pub(crate) struct CompiledSource {
     pub(crate) name: HeaderName,
     pub(crate) scheme: Option<String>,
+    pub(crate) cookie: Option<String>,
 }
 
 /// RFC 9110 token characters (for scheme names).
@@ -121,6 +158,9 @@ impl CompiledSource {
     /// The token in this source, borrowed from the headers; `Ok(None)` when the header is
     /// absent or carries another scheme.
     fn find<'h>(&self, headers: &'h HeaderMap) -> Result<Option<&'h str>, Reason> {
+        if let Some(cookie) = &self.cookie {
+            return find_cookie(cookie, headers);
+        }
         let mut values = headers.get_all(&self.name).iter();
         let Some(value) = values.next() else {
             return Ok(None);
@@ -136,30 +176,72 @@ impl CompiledSource {
         }
         let token = match &self.scheme {
             None => value,
-            Some(scheme) => {
-                let n = scheme.len();
-                match value.get(..n) {
-                    Some(head) if head.eq_ignore_ascii_case(scheme) => {}
-                    _ => return Ok(None),
-                }
-                let rest = &value[n..];
-                if rest.is_empty() {
-                    return Err(Reason::EmptyToken);
-                }
-                // `Bearer,x`, `Bearer=x`, `BearerX`: the scheme must be followed by a space.
-                rest.strip_prefix(' ')
-                    .ok_or(Reason::MalformedScheme)?
-                    .trim_start_matches(' ')
-            }
+            Some(scheme) => match strip_scheme(value, scheme)? {
+                Some(token) => token,
+                None => return Ok(None),
+            },
         };
-        if token.is_empty() {
-            return Err(Reason::EmptyToken);
-        }
-        if !is_b64token(token) {
-            return Err(Reason::BadCharacters);
-        }
-        Ok(Some(token))
+        checked(token).map(Some)
     }
+}
+
+/// The token after `<scheme> `; `Ok(None)` for another scheme.
+fn strip_scheme<'v>(value: &'v str, scheme: &str) -> Result<Option<&'v str>, Reason> {
+    match value.get(..scheme.len()) {
+        Some(head) if head.eq_ignore_ascii_case(scheme) => {}
+        _ => return Ok(None),
+    }
+    let rest = &value[scheme.len()..];
+    if rest.is_empty() {
+        return Err(Reason::EmptyToken);
+    }
+    // `Bearer,x`, `Bearer=x`, `BearerX`: the scheme must be followed by a space.
+    let token = rest.strip_prefix(' ').ok_or(Reason::MalformedScheme)?;
+    Ok(Some(token.trim_start_matches(' ')))
+}
+
+/// A non-empty token of b64token characters.
+fn checked(token: &str) -> Result<&str, Reason> {
+    if token.is_empty() {
+        return Err(Reason::EmptyToken);
+    }
+    if !is_b64token(token) {
+        return Err(Reason::BadCharacters);
+    }
+    Ok(token)
+}
+
+/// The auth cookie across every `Cookie` field line (HTTP/2 sends one per cookie).
+#[cfg(feature = "cookie")]
+fn find_cookie<'h>(name: &str, headers: &'h HeaderMap) -> Result<Option<&'h str>, Reason> {
+    let mut found = None;
+    for line in headers.get_all(http::header::COOKIE) {
+        // Other applications' cookies may hold UTF-8; only invalid bytes are refused.
+        let line = std::str::from_utf8(line.as_bytes()).map_err(|_| Reason::NotAscii)?;
+        for cookie in cookie::Cookie::split_parse(line).flatten() {
+            if cookie.name_raw() != Some(name) {
+                continue;
+            }
+            if found.is_some() {
+                return Err(Reason::DuplicateHeader);
+            }
+            found = Some(cookie.value_raw().unwrap_or_default());
+        }
+    }
+    let Some(value) = found else {
+        return Ok(None);
+    };
+    let value = match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+        Some(unquoted) => unquoted,
+        None => value,
+    };
+    let token = strip_scheme(value, "Bearer")?.unwrap_or(value);
+    checked(token).map(Some)
+}
+
+#[cfg(not(feature = "cookie"))]
+fn find_cookie<'h>(_: &str, _: &'h HeaderMap) -> Result<Option<&'h str>, Reason> {
+    Ok(None)
 }
 
 /// The token of a request: every source is read; different tokens are ambiguous.

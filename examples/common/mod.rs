@@ -1,0 +1,133 @@
+//! What the reference apps share: the user model and store, the secret, the OpenAPI and
+//! Swagger UI routes, and serving with a clean Ctrl-C shutdown.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::{ready, Ready};
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum_jwt_layer::{JwtAuth, Token};
+use http::request::Parts;
+use serde::{Deserialize, Serialize};
+use utoipa::Modify;
+use utoipa_swagger_ui::SwaggerUi;
+use uuid::Uuid;
+
+/// The user of every example: `{"id": uuid, "name": str, "email": str}`.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct User {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+}
+
+/// Users held in memory.
+#[derive(Clone, Default)]
+pub struct Users(Arc<RwLock<HashMap<Uuid, User>>>);
+
+impl Users {
+    pub fn insert(&self, user: User) {
+        if let Ok(mut users) = self.0.write() {
+            users.insert(user.id, user);
+        }
+    }
+
+    pub fn get(&self, sub: &str) -> Option<User> {
+        let id = Uuid::parse_str(sub).ok()?;
+        self.0.read().ok()?.get(&id).cloned()
+    }
+
+    pub fn by_email(&self, email: &str) -> Option<User> {
+        let users = self.0.read().ok()?;
+        users.values().find(|u| u.email == email).cloned()
+    }
+
+    /// The resolver of the examples: the token's `sub` is a user id.
+    pub fn resolver(
+        &self,
+    ) -> impl Fn(Token, &Parts) -> Ready<Result<Option<User>, Infallible>> + Send + Sync + 'static
+    {
+        let users = self.clone();
+        move |token: Token, _parts: &Parts| ready(Ok(users.get(&token.sub)))
+    }
+}
+
+/// `JWT_SECRET`, or a random secret (with a warning) when it is unset.
+pub fn secret() -> Vec<u8> {
+    match std::env::var("JWT_SECRET") {
+        Ok(secret) => secret.into_bytes(),
+        Err(_) => {
+            eprintln!("warning: JWT_SECRET is not set; using a random secret for this run");
+            let mut secret = vec![0u8; 32];
+            getrandom::fill(&mut secret).expect("the OS random generator works");
+            secret
+        }
+    }
+}
+
+/// `/schema/openapi.json` (the document with the auth scheme applied) and `/schema/swagger`.
+pub fn docs<U, C, S>(auth: &JwtAuth<U, C>, mut doc: utoipa::openapi::OpenApi) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    auth.openapi().modify(&mut doc);
+    Router::new().merge(SwaggerUi::new("/schema/swagger").url("/schema/openapi.json", doc))
+}
+
+/// Binds `ADDR` (default `127.0.0.1:3000`), prints where it listens, serves until Ctrl-C.
+pub async fn serve(name: &str, app: Router) -> Result<(), Box<dyn std::error::Error>> {
+    let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    println!("{name} listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            println!("shutting down");
+        })
+        .await?;
+    Ok(())
+}
+
+/// The state of the examples.
+#[derive(Clone)]
+pub struct AppState {
+    pub auth: JwtAuth<User>,
+    pub users: Users,
+}
+
+/// `POST /login` (JSON user): stores the user, answers 201 with the token delivered the
+/// preset's way and the user as body; the token has `sub` = id and the claim `email`.
+#[utoipa::path(post, path = "/login", request_body = User,
+    responses((status = 201, description = "Logged in; the token is in the Authorization header", body = User)))]
+pub async fn login(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::Json(user): axum::Json<User>,
+) -> impl axum::response::IntoResponse {
+    state.users.insert(user.clone());
+    state
+        .auth
+        .login(user.id.to_string())
+        .extra("email", &user.email)
+        .body(axum::Json(user))
+}
+
+/// `GET /some-path`: the authenticated user.
+#[utoipa::path(get, path = "/some-path",
+    responses((status = 200, body = User), (status = 401, description = "No or bad token")))]
+pub async fn some_path(
+    axum_jwt_layer::AuthUser(user): axum_jwt_layer::AuthUser<User>,
+) -> axum::Json<User> {
+    axum::Json(user)
+}
+
+/// `POST /logout`: revokes the token and expires the cookie; 204.
+#[utoipa::path(post, path = "/logout",
+    responses((status = 204, description = "Logged out"), (status = 401, description = "No or bad token")))]
+pub async fn logout(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    token: Token,
+) -> axum_jwt_layer::Logout {
+    state.auth.logout(&token).await
+}

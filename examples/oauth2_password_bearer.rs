@@ -1,0 +1,90 @@
+//! The `oauth2_password_bearer` reference app (Litestar's `OAuth2PasswordBearerAuth`).
+//!
+//! `POST /login` takes a JSON user (registering it) or the RFC 6749 password-grant form that
+//! Swagger UI's Authorize button sends (`username` = a registered email; this demo has no
+//! passwords, any non-empty one is accepted) and answers 201 with an OAuth2 token response.
+//! `POST /login_custom` answers 201 with the user as body. `GET /some-path` accepts the
+//! bearer header or the `token` cookie.
+
+mod common;
+
+use axum::extract::{FromRequest, Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use axum_jwt_layer::{JwtAuth, JwtAuthLayer, OAuth2Error, PasswordGrant};
+use common::{AppState, User, Users};
+use http::header::CONTENT_TYPE;
+use utoipa::OpenApi;
+
+/// The token endpoint: a JSON user or a password grant -> 201 token response.
+#[utoipa::path(post, path = "/login",
+    request_body(content = User, description = "A JSON user, or the password-grant form"),
+    responses((status = 201, description = "OAuth2 token response"),
+              (status = 400, description = "invalid_grant or invalid_request")))]
+async fn login(State(state): State<AppState>, request: Request) -> Response {
+    let form = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let user = if form {
+        let grant = match PasswordGrant::from_request(request, &state).await {
+            Ok(grant) => grant,
+            Err(error) => return error.into_response(),
+        };
+        match state.users.by_email(&grant.username) {
+            Some(user) if !grant.password.is_empty() => user,
+            _ => return OAuth2Error::invalid_grant().into_response(),
+        }
+    } else {
+        match Json::<User>::from_request(request, &state).await {
+            Ok(Json(user)) => user,
+            Err(rejection) => return rejection.into_response(),
+        }
+    };
+    state.users.insert(user.clone());
+    let login = state
+        .auth
+        .login(user.id.to_string())
+        .extra("email", &user.email);
+    login.into_response()
+}
+
+/// Like `/login` for a JSON user, with the user as the body.
+#[utoipa::path(post, path = "/login_custom", request_body = User,
+    responses((status = 201, body = User)))]
+async fn login_custom(State(state): State<AppState>, Json(user): Json<User>) -> impl IntoResponse {
+    state.users.insert(user.clone());
+    state
+        .auth
+        .login(user.id.to_string())
+        .extra("email", &user.email)
+        .body(Json(user))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(login, login_custom, common::some_path),
+    components(schemas(User))
+)]
+struct ApiDoc;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let users = Users::default();
+    let auth = JwtAuth::<User>::builder()
+        .secret(common::secret())
+        .oauth2_password("/login")
+        .resolver(users.resolver())
+        .exclude(["/login", "/login_custom", "/schema/*"])
+        .build()?;
+    let app = Router::new()
+        .route("/login", post(login))
+        .route("/login_custom", post(login_custom))
+        .route("/some-path", get(common::some_path))
+        .merge(common::docs(&auth, ApiDoc::openapi()))
+        .layer(JwtAuthLayer::new(auth.clone()))
+        .with_state(AppState { auth, users });
+    common::serve("oauth2_password_bearer", app).await
+}

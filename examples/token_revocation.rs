@@ -1,0 +1,41 @@
+//! The `token_revocation` reference app: `POST /logout` revokes the presented token (its
+//! `jti` goes on an in-memory deny-list until it would have expired); the same token then
+//! gets 401 `invalid_token`.
+//!
+//! ```text
+//! cargo run --example token_revocation
+//! ```
+
+mod common;
+
+use axum::routing::{get, post};
+use axum::Router;
+use axum_jwt_layer::{JwtAuth, JwtAuthLayer, MemoryRevocationStore};
+use common::{AppState, User, Users};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(common::login, common::some_path, common::logout),
+    components(schemas(User))
+)]
+struct ApiDoc;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let users = Users::default();
+    let auth = JwtAuth::<User>::builder()
+        .secret(common::secret())
+        .revocation(MemoryRevocationStore::new(100_000))
+        .resolver(users.resolver())
+        .exclude(["/login", "/schema/*"])
+        .build()?;
+    let app = Router::new()
+        .route("/login", post(common::login))
+        .route("/some-path", get(common::some_path))
+        .route("/logout", post(common::logout))
+        .merge(common::docs(&auth, ApiDoc::openapi()))
+        .layer(JwtAuthLayer::new(auth.clone()))
+        .with_state(AppState { auth, users });
+    common::serve("token_revocation", app).await
+}
