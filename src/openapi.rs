@@ -83,7 +83,7 @@ impl<U, C> JwtAuth<U, C> {
         } else if let Some(cookie) = first.and_then(|s| s.cookie.as_deref()) {
             SecurityScheme::ApiKey(ApiKey::Cookie(with_description(cookie)))
         } else if let Some(custom) = first.filter(|s| s.name != http::header::AUTHORIZATION) {
-            SecurityScheme::ApiKey(ApiKey::Header(with_description(custom.name.as_str())))
+            SecurityScheme::ApiKey(ApiKey::Header(with_description(&custom.given)))
         } else {
             let http = HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)

@@ -125,6 +125,7 @@ impl TokenSource {
             }
         }
         Ok(CompiledSource {
+            given: self.header.clone(),
             name,
             scheme: self.scheme.clone(),
             cookie: self.cookie.clone(),
@@ -135,6 +136,9 @@ impl TokenSource {
 /// A source with its header name parsed once.
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledSource {
+    /// The header name as configured (for documentation; matching is case-insensitive).
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    pub(crate) given: String,
     pub(crate) name: HeaderName,
     pub(crate) scheme: Option<String>,
     pub(crate) cookie: Option<String>,
