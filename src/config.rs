@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 use crate::exclude::Excludes;
 use crate::issue::Issuer;
+use crate::key::Key;
 use crate::keys::{ensure_crypto_backend, KeySet, KeySpec};
 use crate::resolver::{ErasedResolver, UserResolver};
 use crate::response::{valid_realm, DefaultErrorHandler, ErrorHandler};
@@ -155,7 +156,7 @@ where
 /// assert_eq!(token.iss.as_deref(), Some("https://auth.example"));
 /// ```
 pub struct JwtAuthBuilder<U, C = Claims> {
-    keys: Vec<KeySpec>,
+    pub(crate) keys: Vec<KeySpec>,
     algorithms: Vec<Algorithm>,
     sources: Vec<TokenSource>,
     verify_expiry: bool,
@@ -226,25 +227,23 @@ where
     }
 
     /// The HMAC secret (Litestar's `token_secret`). At least 32/48/64 bytes for HS256/384/512.
+    /// Replaces any key configured before; for other key types see [`JwtAuthBuilder::key`].
     pub fn secret(mut self, secret: impl AsRef<[u8]>) -> Self {
-        self.keys = vec![KeySpec {
-            kid: None,
-            secret: secret.as_ref().to_vec(),
-        }];
+        self.keys = vec![KeySpec::new(Key::hmac(secret))];
         self
     }
 
     /// Adds a secret selected by the token's `kid` (rotation: old and new valid together).
     /// Tokens are signed with the first key unless [`TokenBuilder::kid`](crate::TokenBuilder::kid) picks one.
     pub fn secret_with_kid(mut self, kid: impl Into<String>, secret: impl AsRef<[u8]>) -> Self {
-        self.keys.push(KeySpec {
-            kid: Some(kid.into()),
-            secret: secret.as_ref().to_vec(),
-        });
+        self.keys
+            .push(KeySpec::new(Key::hmac(secret).with_kid(kid)));
         self
     }
 
-    /// The algorithm allow-list (Litestar's `algorithm`); the first one signs. Default HS256.
+    /// The algorithm allow-list (Litestar's `algorithm`). Default HS256. Each allowed algorithm
+    /// needs a key of its family; a token's `alg` must be allowed *and* served by the key its
+    /// `kid` selects. A key signs with the first allowed algorithm it serves.
     pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
         self.algorithms = algorithms.into_iter().collect();
         self
@@ -405,9 +404,8 @@ where
 
     /// Checks everything and builds the configuration.
     pub fn build(self) -> Result<JwtAuth<U, C>, ConfigError> {
-        let first = *self.algorithms.first().ok_or(ConfigError::NoAlgorithms)?;
-        if self.algorithms.iter().any(|a| a.family() != first.family()) {
-            return Err(ConfigError::MixedAlgorithmFamilies(self.algorithms));
+        if self.algorithms.is_empty() {
+            return Err(ConfigError::NoAlgorithms);
         }
         ensure_crypto_backend()?;
         let keys = Arc::new(KeySet::build(&self.keys, &self.algorithms)?);
@@ -446,7 +444,6 @@ where
         };
         let issuer = Issuer {
             keys: Arc::clone(&keys),
-            algorithm: first,
             expiration,
             issuer: self.token_issuer.or_else(|| single(&self.accepted_issuers)),
             audience: self

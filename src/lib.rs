@@ -85,6 +85,7 @@ mod exclude;
 mod extract;
 mod future;
 mod issue;
+mod key;
 mod keys;
 mod layer;
 mod resolver;
@@ -101,7 +102,12 @@ pub use error::{
 pub use extract::{AuthUser, MissingAuthentication};
 pub use future::ResponseFuture;
 pub use issue::{Login, TokenBuilder};
+/// A JSON Web Key (RFC 7517), as jsonwebtoken parses it; see [`Key::from_jwk`].
+pub use jsonwebtoken::jwk::Jwk;
+/// A JWK Set (RFC 7517 §5), as jsonwebtoken parses it; see [`JwtAuthBuilder::jwk_set`].
+pub use jsonwebtoken::jwk::JwkSet;
 pub use jsonwebtoken::Algorithm;
+pub use key::Key;
 pub use layer::JwtAuthLayer;
 pub use resolver::UserResolver;
 pub use response::{DefaultErrorHandler, ErrorHandler};
