@@ -16,6 +16,7 @@ use crate::cookie::AuthCookie;
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 use crate::exclude::Excludes;
 use crate::issue::Issuer;
+use crate::key::Key;
 use crate::keys::{ensure_crypto_backend, KeySet, KeySpec};
 use crate::oauth2::OAuth2Password;
 use crate::resolver::{ErasedResolver, UserResolver};
@@ -162,7 +163,7 @@ where
 /// assert_eq!(token.iss.as_deref(), Some("https://auth.example"));
 /// ```
 pub struct JwtAuthBuilder<U, C = Claims> {
-    keys: Vec<KeySpec>,
+    pub(crate) keys: Vec<KeySpec>,
     algorithms: Vec<Algorithm>,
     sources: Vec<TokenSource>,
     verify_expiry: bool,
@@ -253,6 +254,7 @@ where
     }
 
     /// The HMAC secret (Litestar's `token_secret`). At least 32/48/64 bytes for HS256/384/512.
+    /// Replaces any key configured before; for other key types see [`JwtAuthBuilder::key`].
     ///
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token};
@@ -265,10 +267,7 @@ where
     /// assert_eq!(auth.verify(&auth.create_token("alice").sign().unwrap()).unwrap().sub, "alice");
     /// ```
     pub fn secret(mut self, secret: impl AsRef<[u8]>) -> Self {
-        self.keys = vec![KeySpec {
-            kid: None,
-            secret: secret.as_ref().to_vec(),
-        }];
+        self.keys = vec![KeySpec::new(Key::hmac(secret))];
         self
     }
 
@@ -288,14 +287,14 @@ where
     /// assert_eq!(auth.verify(&jwt).unwrap().sub, "alice");
     /// ```
     pub fn secret_with_kid(mut self, kid: impl Into<String>, secret: impl AsRef<[u8]>) -> Self {
-        self.keys.push(KeySpec {
-            kid: Some(kid.into()),
-            secret: secret.as_ref().to_vec(),
-        });
+        self.keys
+            .push(KeySpec::new(Key::hmac(secret).with_kid(kid)));
         self
     }
 
-    /// The algorithm allow-list (Litestar's `algorithm`); the first one signs. Default HS256.
+    /// The algorithm allow-list (Litestar's `algorithm`). Default HS256. Each allowed algorithm
+    /// needs a key of its family; a token's `alg` must be allowed *and* served by the key its
+    /// `kid` selects. A key signs with the first allowed algorithm it serves.
     ///
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token};
@@ -889,9 +888,8 @@ where
     /// assert!(matches!(result, Err(ConfigError::MissingResolver)));
     /// ```
     pub fn build(self) -> Result<JwtAuth<U, C>, ConfigError> {
-        let first = *self.algorithms.first().ok_or(ConfigError::NoAlgorithms)?;
-        if self.algorithms.iter().any(|a| a.family() != first.family()) {
-            return Err(ConfigError::MixedAlgorithmFamilies(self.algorithms));
+        if self.algorithms.is_empty() {
+            return Err(ConfigError::NoAlgorithms);
         }
         ensure_crypto_backend()?;
         let keys = Arc::new(KeySet::build(&self.keys, &self.algorithms)?);
@@ -945,7 +943,6 @@ where
         };
         let issuer = Issuer {
             keys: Arc::clone(&keys),
-            algorithm: first,
             expiration,
             issuer: self.token_issuer.or_else(|| single(&self.accepted_issuers)),
             audience: self

@@ -292,7 +292,7 @@ impl StdError for AuthError {
 #[non_exhaustive]
 pub enum ConfigError {
     /// No key or secret was configured.
-    #[error("no key configured: call .secret(..)")]
+    #[error("no key configured: call .secret(..), .key(..) or .jwk_set(..)")]
     MissingKey,
     /// No user resolver was configured.
     #[error("no user resolver configured: call .resolver(..) or .user_resolver(..)")]
@@ -310,15 +310,32 @@ pub enum ConfigError {
     /// The algorithm allow-list is empty.
     #[error("the algorithm allow-list is empty: allow at least one algorithm")]
     NoAlgorithms,
-    /// The allow-list mixes algorithm families for one key.
-    #[error("the algorithm allow-list mixes families ({0:?}): one key, one family")]
+    /// The allow-list mixes algorithm families, and some family has no key of its own (one
+    /// key would have to serve two families).
+    #[error("the algorithm allow-list mixes families ({0:?}) without a key for each: one key, one family")]
     MixedAlgorithmFamilies(Vec<jsonwebtoken::Algorithm>),
-    /// The algorithm cannot be used with the configured keys.
-    #[error("algorithm {0:?} does not match the configured keys")]
+    /// An allowed algorithm has no configured key of its family.
+    #[error("algorithm {0:?} is allowed but no configured key is of its family")]
     AlgorithmKeyMismatch(jsonwebtoken::Algorithm),
     /// Two keys share a `kid`, or several keys were given without one.
     #[error("every key in a key set needs a distinct kid")]
     AmbiguousKeys,
+    /// A key cannot be used: its encoding, its type, or its JWK parameters.
+    #[error("{key} is unusable: {problem}")]
+    InvalidKey {
+        /// Which key: its position among the configured keys, and its kid when it has one.
+        key: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// An RSA key is under 2048 bits (or over 8192, beyond what the crypto backends verify).
+    #[error("{key} is a {bits}-bit RSA key; 2048 to 8192 bits are accepted")]
+    RsaKeySize {
+        /// Which key: its position among the configured keys, and its kid when it has one.
+        key: String,
+        /// The modulus size.
+        bits: usize,
+    },
     /// An exclude pattern would leave every route unauthenticated.
     #[error("exclude pattern `{0}` would exclude every path; call .allow_exclude_all(true) if that is intended")]
     ExcludesEverything(String),

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use http::header::SET_COOKIE;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
-use jsonwebtoken::{Algorithm, Header};
+use jsonwebtoken::Header;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -29,7 +29,6 @@ use crate::token::{Audience, REGISTERED};
 /// The issuing half of the configuration.
 pub(crate) struct Issuer {
     pub(crate) keys: Arc<KeySet>,
-    pub(crate) algorithm: Algorithm,
     pub(crate) expiration: i64,
     pub(crate) issuer: Option<String>,
     pub(crate) audience: Option<Audience>,
@@ -369,11 +368,11 @@ impl TokenBuilder {
         if self.sub.is_empty() || self.sub.chars().any(char::is_control) {
             return Err(IssueError::InvalidSubject);
         }
-        let key = self
+        let (kid, key, algorithm) = self
             .issuer
             .keys
             .signing(self.kid.as_deref())
-            .and_then(|key| Some((key.kid.clone(), key.encoding.as_ref()?)))
+            .and_then(|key| Some((&key.kid, key.encoding.as_ref()?, key.signing_algorithm()?)))
             .ok_or(IssueError::NoSigningKey)?;
         let jti = match self.jti {
             Some(jti) => jti,
@@ -394,9 +393,9 @@ impl TokenBuilder {
                 serde_json::to_value(aud).map_err(IssueError::Claims)?,
             );
         }
-        let mut header = Header::new(self.issuer.algorithm);
-        header.kid = key.0;
-        jsonwebtoken::encode(&header, &payload, key.1).map_err(IssueError::Sign)
+        let mut header = Header::new(algorithm);
+        header.kid.clone_from(kid);
+        jsonwebtoken::encode(&header, &payload, key).map_err(IssueError::Sign)
     }
 }
 

@@ -1,16 +1,28 @@
-//! Keys: the verification key set (selected by `kid`) and the signing key.
-//!
-//! Only HMAC secrets exist today; the entry type is where public keys will join.
+//! The key set: every configured [`Key`], parsed and checked once by `build()`, looked up by
+//! `kid` (an exact string match, never a path or a query) on each request.
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 
+use crate::config::JwtAuthBuilder;
 use crate::error::ConfigError;
+use crate::key::{Key, Refusal, Shape};
 
 /// One configured key, as given to the builder.
 #[derive(Clone)]
 pub(crate) struct KeySpec {
-    pub(crate) kid: Option<String>,
-    pub(crate) secret: Vec<u8>,
+    pub(crate) key: Key,
+    /// Part of a JWK Set: skipped, not refused, when it is not for our signatures.
+    pub(crate) from_set: bool,
+}
+
+impl KeySpec {
+    pub(crate) fn new(key: Key) -> Self {
+        Self {
+            key,
+            from_set: false,
+        }
+    }
 }
 
 /// A verification key with its optional signing half.
@@ -18,6 +30,20 @@ pub(crate) struct KeyEntry {
     pub(crate) kid: Option<String>,
     pub(crate) decoding: DecodingKey,
     pub(crate) encoding: Option<EncodingKey>,
+    /// The allowed algorithms this key serves, in allow-list order; never empty.
+    algorithms: Vec<Algorithm>,
+}
+
+impl KeyEntry {
+    /// Whether a token signed with `algorithm` may be verified with this key.
+    pub(crate) fn permits(&self, algorithm: Algorithm) -> bool {
+        self.algorithms.contains(&algorithm)
+    }
+
+    /// The algorithm this key signs with: the first allowed one it serves.
+    pub(crate) fn signing_algorithm(&self) -> Option<Algorithm> {
+        self.algorithms.first().copied()
+    }
 }
 
 /// The keys a token may be verified with, looked up by `kid` (never used as a path or query).
@@ -35,42 +61,119 @@ pub(crate) fn min_secret_len(algorithm: Algorithm) -> Option<usize> {
     }
 }
 
+/// How a key is named in errors: its position and, when it has one, its kid.
+fn label(index: usize, kid: Option<&str>) -> String {
+    match kid {
+        Some(kid) => format!("key #{} (kid {kid:?})", index + 1),
+        None => format!("key #{}", index + 1),
+    }
+}
+
+/// Every allowed algorithm needs a key of its family.
+fn check_coverage(
+    families: impl Iterator<Item = AlgorithmFamily> + Clone,
+    algorithms: &[Algorithm],
+) -> Result<(), ConfigError> {
+    for &algorithm in algorithms {
+        if !families.clone().any(|family| family == algorithm.family()) {
+            let first = algorithms.first().map(|a| a.family());
+            return Err(if algorithms.iter().any(|a| Some(a.family()) != first) {
+                ConfigError::MixedAlgorithmFamilies(algorithms.to_vec())
+            } else {
+                ConfigError::AlgorithmKeyMismatch(algorithm)
+            });
+        }
+    }
+    Ok(())
+}
+
+fn family(shape: Shape) -> AlgorithmFamily {
+    match shape {
+        Shape::Hmac(_) => AlgorithmFamily::Hmac,
+        Shape::Rsa(_) => AlgorithmFamily::Rsa,
+        Shape::P256 | Shape::P384 => AlgorithmFamily::Ec,
+        Shape::Ed25519 => AlgorithmFamily::Ed,
+    }
+}
+
 impl KeySet {
-    /// Validates the specs against the allowed algorithms and builds the keys once.
+    /// Parses the specs, checks them against the allowed algorithms and builds the keys once.
     pub(crate) fn build(specs: &[KeySpec], algorithms: &[Algorithm]) -> Result<Self, ConfigError> {
         if specs.is_empty() {
             return Err(ConfigError::MissingKey);
         }
-        if specs.len() > 1 {
-            let mut kids: Vec<&str> = Vec::with_capacity(specs.len());
-            for spec in specs {
-                match spec.kid.as_deref() {
+        let mut parsed = Vec::with_capacity(specs.len());
+        for (index, spec) in specs.iter().enumerate() {
+            let key = || label(index, spec.key.kid());
+            match spec.key.parse() {
+                Ok(key) => parsed.push((index, spec.from_set, key)),
+                Err(Refusal::NotForSignatures(_)) if spec.from_set => {}
+                Err(Refusal::Invalid(problem) | Refusal::NotForSignatures(problem)) => {
+                    return Err(ConfigError::InvalidKey {
+                        key: key(),
+                        problem,
+                    })
+                }
+                Err(Refusal::RsaSize(bits)) => {
+                    return Err(ConfigError::RsaKeySize { key: key(), bits })
+                }
+            }
+        }
+        check_coverage(parsed.iter().map(|(_, _, p)| family(p.shape)), algorithms)?;
+        let mut entries = Vec::with_capacity(parsed.len());
+        for (index, from_set, key) in parsed {
+            let served: Vec<Algorithm> = algorithms
+                .iter()
+                .copied()
+                .filter(|&a| key.shape.permits(a) && key.jwk_alg.is_none_or(|alg| alg == a))
+                .collect();
+            if served.is_empty() {
+                if from_set {
+                    continue;
+                }
+                return Err(ConfigError::InvalidKey {
+                    key: label(index, key.kid.as_deref()),
+                    problem: "none of the allowed algorithms fits this key (its type or JWK `alg`)",
+                });
+            }
+            if let Shape::Hmac(actual) = key.shape {
+                for &algorithm in &served {
+                    let required = min_secret_len(algorithm).unwrap_or(0);
+                    if actual < required {
+                        return Err(ConfigError::SecretTooShort {
+                            algorithm,
+                            actual,
+                            required,
+                        });
+                    }
+                }
+            }
+            let entry = KeyEntry {
+                kid: key.kid,
+                decoding: key.decoding,
+                encoding: key.encoding,
+                algorithms: served,
+            };
+            probe(&entry).map_err(|problem| ConfigError::InvalidKey {
+                key: label(index, entry.kid.as_deref()),
+                problem,
+            })?;
+            entries.push(entry);
+        }
+        // Skipped JWK Set members may have left a family without a key.
+        let served = entries
+            .iter()
+            .flat_map(|e| e.algorithms.iter().map(|a| a.family()));
+        check_coverage(served, algorithms)?;
+        if entries.len() > 1 {
+            let mut kids: Vec<&str> = Vec::with_capacity(entries.len());
+            for entry in &entries {
+                match entry.kid.as_deref() {
                     Some(kid) if !kids.contains(&kid) => kids.push(kid),
                     _ => return Err(ConfigError::AmbiguousKeys),
                 }
             }
         }
-        for &algorithm in algorithms {
-            let required =
-                min_secret_len(algorithm).ok_or(ConfigError::AlgorithmKeyMismatch(algorithm))?;
-            for spec in specs {
-                if spec.secret.len() < required {
-                    return Err(ConfigError::SecretTooShort {
-                        algorithm,
-                        actual: spec.secret.len(),
-                        required,
-                    });
-                }
-            }
-        }
-        let entries = specs
-            .iter()
-            .map(|spec| KeyEntry {
-                kid: spec.kid.clone(),
-                decoding: DecodingKey::from_secret(&spec.secret),
-                encoding: Some(EncodingKey::from_secret(&spec.secret)),
-            })
-            .collect();
         Ok(Self { entries })
     }
 
@@ -86,16 +189,86 @@ impl KeySet {
         }
     }
 
-    /// The signing key: the one with `kid`, or the first configured key.
+    /// The signing key: the one with `kid`, or the first configured key that can sign.
     pub(crate) fn signing(&self, kid: Option<&str>) -> Option<&KeyEntry> {
         match kid {
             Some(_) => self.find(kid),
-            None => self.entries.first(),
+            None => self.entries.iter().find(|entry| entry.encoding.is_some()),
         }
     }
 
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
+    }
+}
+
+/// A signing key must sign, and its own public half must verify what it signed.
+fn probe(entry: &KeyEntry) -> Result<(), &'static str> {
+    let (Some(encoding), Some(algorithm)) = (&entry.encoding, entry.signing_algorithm()) else {
+        return Ok(());
+    };
+    let message = b"axum-jwt-layer key check";
+    let signature = jsonwebtoken::crypto::sign(message, encoding, algorithm)
+        .map_err(|_| "the crypto backend cannot sign with this private key")?;
+    match jsonwebtoken::crypto::verify(&signature, message, &entry.decoding, algorithm) {
+        Ok(true) => Ok(()),
+        _ => Err("the public key does not verify what the private key signs: not a pair"),
+    }
+}
+
+impl<U, C> JwtAuthBuilder<U, C>
+where
+    C: serde::de::DeserializeOwned,
+{
+    /// Adds a key (see [`Key`]): an HMAC secret, an RSA, EC or Ed25519 key, or a JWK. With
+    /// several keys, each needs a distinct kid, and a token's `kid` selects its key.
+    ///
+    /// ```
+    /// use axum_jwt_layer::{Algorithm, JwtAuth, Key, Token};
+    /// use std::convert::Infallible;
+    ///
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .key(Key::private_pem(include_bytes!("../tests/fixtures/p256-a-private.pem")).with_kid("ec"))
+    ///     .key(Key::public_pem(include_bytes!("../tests/fixtures/rsa2048-a-public.pem")).with_kid("rsa"))
+    ///     .algorithms([Algorithm::ES256, Algorithm::RS256])
+    ///     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// let jwt = auth.create_token("alice").sign().unwrap(); // the first key that can sign
+    /// assert_eq!(jsonwebtoken::decode_header(&jwt).unwrap().alg, Algorithm::ES256);
+    /// ```
+    pub fn key(mut self, key: Key) -> Self {
+        self.keys.push(KeySpec::new(key));
+        self
+    }
+
+    /// Adds the keys of a JWK Set (see [`Key::from_jwk`]). Members that are not for
+    /// signatures (`use` other than `sig`, `key_ops` without `verify`, an `alg` or curve this
+    /// crate does not verify, or no allowed algorithm for their type) are skipped; a malformed
+    /// member fails `build()`.
+    ///
+    /// ```
+    /// use axum_jwt_layer::{Algorithm, JwkSet, JwtAuth, Token};
+    /// use std::convert::Infallible;
+    ///
+    /// let set: JwkSet = serde_json::from_str(r#"{"keys": [
+    ///     {"kty":"OKP","crv":"Ed25519","kid":"ed-1","x":"g5e17dExK9IlQtcvuiMr_u7DI0KxQ2YHuXHrmo81lm4"},
+    ///     {"kty":"oct","use":"enc","kid":"wrap","k":"AAAAAAAAAAAAAAAAAAAAAA"}
+    /// ]}"#).unwrap();
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .jwk_set(&set)
+    ///     .algorithms([Algorithm::EdDSA])
+    ///     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(format!("{auth:?}").contains("keys: 1"));
+    /// ```
+    pub fn jwk_set(mut self, set: &JwkSet) -> Self {
+        self.keys.extend(set.keys.iter().map(|jwk| KeySpec {
+            key: Key::from_jwk(jwk),
+            from_set: true,
+        }));
+        self
     }
 }
 

@@ -60,6 +60,14 @@
 //! Every rejection goes through one [`ErrorHandler`]; the default answers
 //! `{"status_code": N, "detail": ".."}` with a description from a fixed set.
 //!
+//! # Keys
+//!
+//! [`JwtAuthBuilder::secret`] configures an HMAC secret; [`JwtAuthBuilder::key`] takes any
+//! [`Key`] (an HMAC secret, an RSA, EC P-256/P-384 or Ed25519 key in PEM or DER, or a JWK) and
+//! [`JwtAuthBuilder::jwk_set`] a whole JWK Set. Public keys only verify, so a resource server
+//! needs no private key. Each key serves only the allowed algorithms of its type, a JWK's
+//! `alg` narrows that to one, and with several keys a token's `kid` selects its key.
+//!
 //! # Crypto backend
 //!
 //! The features `aws-lc-rs` (default) and `rust-crypto` pick jsonwebtoken's backend. If a
@@ -87,6 +95,7 @@ mod exclude;
 mod extract;
 mod future;
 mod issue;
+mod key;
 mod keys;
 mod layer;
 mod oauth2;
@@ -111,7 +120,12 @@ pub use error::{
 pub use extract::{AuthUser, MissingAuthentication};
 pub use future::ResponseFuture;
 pub use issue::{Login, Logout, TokenBuilder};
+/// A JSON Web Key (RFC 7517), as jsonwebtoken parses it; see [`Key::from_jwk`].
+pub use jsonwebtoken::jwk::Jwk;
+/// A JWK Set (RFC 7517 §5), as jsonwebtoken parses it; see [`JwtAuthBuilder::jwk_set`].
+pub use jsonwebtoken::jwk::JwkSet;
 pub use jsonwebtoken::Algorithm;
+pub use key::Key;
 pub use layer::JwtAuthLayer;
 pub use oauth2::{OAuth2Error, PasswordGrant};
 #[cfg(feature = "openapi")]

@@ -12,7 +12,8 @@ use jsonwebtoken::Algorithm;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::error::InvalidTokenReason as Reason;
+use crate::config::JwtAuth;
+use crate::error::{AuthError, AuthErrorKind, InvalidTokenReason as Reason};
 use crate::keys::KeySet;
 
 /// Largest `exp`/`nbf`/`iat` accepted: 9999-12-31T23:59:59Z.
@@ -42,8 +43,9 @@ pub(crate) struct Verifier {
 }
 
 impl Verifier {
-    /// Verifies `token` at time `now` (seconds) and returns its checked payload.
-    pub(crate) fn verify(&self, token: &str, now: i64) -> Result<Map<String, Value>, Reason> {
+    /// The JWS steps: size cap, segments, header, key by `kid`, signature. Returns the decoded
+    /// payload segment; nothing in it is checked yet.
+    pub(crate) fn verify_jws(&self, token: &str) -> Result<Vec<u8>, Reason> {
         if token.len() > self.max_size {
             return Err(Reason::TooLarge);
         }
@@ -61,13 +63,22 @@ impl Verifier {
             Some(_) => return Err(Reason::BadHeader),
         };
         let key = self.keys.find(kid).ok_or(Reason::UnknownKey)?;
+        // One key, one family: the allow-list admits the alg, the selected key must serve it.
+        if !key.permits(algorithm) {
+            return Err(Reason::AlgorithmNotAllowed);
+        }
         let message = &token[..header_b64.len() + 1 + payload_b64.len()];
         match jsonwebtoken::crypto::verify(signature, message.as_bytes(), &key.decoding, algorithm)
         {
-            Ok(true) => {}
-            _ => return Err(Reason::BadSignature),
+            Ok(true) => b64(payload_b64),
+            _ => Err(Reason::BadSignature),
         }
-        let mut payload = strict_object(&b64(payload_b64)?).map_err(|()| Reason::BadPayload)?;
+    }
+
+    /// Verifies `token` at time `now` (seconds) and returns its checked payload.
+    pub(crate) fn verify(&self, token: &str, now: i64) -> Result<Map<String, Value>, Reason> {
+        let payload = self.verify_jws(token)?;
+        let mut payload = strict_object(&payload).map_err(|()| Reason::BadPayload)?;
         if let Some(hook) = &self.hook {
             payload = hook(payload).ok_or(Reason::Vetoed)?;
         }
@@ -91,6 +102,31 @@ impl Verifier {
             Some(_) => return Err(Reason::WrongType),
         }
         Ok(algorithm)
+    }
+}
+
+impl<U, C> JwtAuth<U, C> {
+    /// Checks only the signature layer of a token (RFC 7515 compact serialization): the size
+    /// cap, the three segments, the header (`alg` allowed and served by the key, `kid`, `typ`,
+    /// no `crit`/`b64`), the key and the signature. Returns the payload bytes, **unparsed and
+    /// with no claim checked**: for JWS conformance tests and non-JWT payloads. To
+    /// authenticate, use [`JwtAuth::verify`] or the layer.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let jwt = auth.create_token("alice").sign().unwrap();
+    /// let payload = auth.verify_signature(&jwt).unwrap();
+    /// assert!(String::from_utf8(payload).unwrap().contains(r#""sub":"alice""#));
+    /// assert!(auth.verify_signature("e30.e30.AAAA").is_err());
+    /// ```
+    pub fn verify_signature(&self, token: &str) -> Result<Vec<u8>, AuthError> {
+        self.inner
+            .verifier
+            .verify_jws(token)
+            .map_err(|reason| AuthError::new(AuthErrorKind::InvalidToken(reason)))
     }
 }
 

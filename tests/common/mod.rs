@@ -2,6 +2,8 @@
 //! driver, log capture and the rejection assertions of SECURITY.md.
 #![allow(dead_code)]
 
+pub mod keys;
+
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
