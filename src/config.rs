@@ -15,13 +15,14 @@ use serde_json::{Map, Value};
 use crate::cookie::AuthCookie;
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 use crate::exclude::Excludes;
-use crate::issue::Issuer;
+use crate::issue::{Issuer, RefreshIssuing};
 use crate::key::Key;
 use crate::keys::{ensure_crypto_backend, KeySet, KeySpec};
 use crate::oauth2::OAuth2Password;
 use crate::resolver::{ErasedResolver, UserResolver};
 use crate::response::{valid_realm, DefaultErrorHandler, ErrorHandler};
 use crate::revocation::{ErasedStore, RevocationStore};
+use crate::session::RefreshTokens;
 use crate::source::{CompiledSource, TokenSource};
 use crate::token::{Audience, Claims, Token};
 use crate::verify::{DecodeHook, Rules, Verifier};
@@ -190,6 +191,7 @@ pub struct JwtAuthBuilder<U, C = Claims> {
     cookie: Option<AuthCookie>,
     oauth2: Option<OAuth2Password>,
     openapi: OpenApiNaming,
+    refresh: Option<RefreshTokens>,
 }
 
 /// How the OpenAPI security scheme is named and described.
@@ -246,6 +248,7 @@ where
             #[cfg(feature = "cookie")]
             cookie: None,
             oauth2: None,
+            refresh: None,
             openapi: OpenApiNaming {
                 name: "BearerToken".to_owned(),
                 description: None,
@@ -880,6 +883,26 @@ where
         self
     }
 
+    /// Turns on refresh tokens: `login()` also issues a refresh token (in the token response
+    /// and, if configured, its cookie) and [`JwtAuth::refresh`] rotates them with reuse
+    /// detection. Needs a revocation store ([`JwtAuthBuilder::revocation`]).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+    /// # use std::convert::Infallible;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .revocation(MemoryRevocationStore::new(10_000))
+    ///     .refresh_tokens(RefreshTokens::new())
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build();
+    /// assert!(auth.is_ok());
+    /// ```
+    pub fn refresh_tokens(mut self, settings: RefreshTokens) -> Self {
+        self.refresh = Some(settings);
+        self
+    }
+
     /// Checks everything and builds the configuration.
     ///
     /// ```
@@ -941,7 +964,49 @@ where
             [one] => Some(one.clone()),
             _ => None,
         };
+        let refresh = match self.refresh {
+            None => None,
+            Some(settings) => {
+                if self.revocation.is_none() {
+                    return Err(ConfigError::RefreshNeedsStore);
+                }
+                if settings.audience.is_empty()
+                    || self.accepted_audiences.contains(&settings.audience)
+                {
+                    return Err(ConfigError::RefreshAudience(settings.audience));
+                }
+                #[cfg(feature = "cookie")]
+                if let Some(cookie) = &settings.cookie {
+                    cookie.validate()?;
+                }
+                Some(RefreshIssuing {
+                    lifetime: seconds(settings.lifetime, "refresh token lifetime")?,
+                    audience: settings.audience,
+                    #[cfg(feature = "cookie")]
+                    cookie: settings.cookie,
+                })
+            }
+        };
+        let rules = Rules {
+            verify_expiry: self.verify_expiry,
+            verify_not_before: self.verify_not_before,
+            leeway: self.leeway.as_secs() as i64,
+            max_lifetime,
+            accepted_issuers: self.accepted_issuers.clone(),
+            accepted_audiences: self.accepted_audiences.clone(),
+            strict_audience: self.strict_audience,
+            require_claims: self.require_claims,
+        };
+        let refresh_rules = refresh.as_ref().map(|r| Rules {
+            verify_expiry: true,
+            max_lifetime: None,
+            accepted_audiences: vec![r.audience.clone()],
+            strict_audience: true,
+            require_claims: vec!["jti".to_owned(), "fid".to_owned()],
+            ..rules.clone()
+        });
         let issuer = Issuer {
+            refresh,
             keys: Arc::clone(&keys),
             expiration,
             issuer: self.token_issuer.or_else(|| single(&self.accepted_issuers)),
@@ -959,16 +1024,8 @@ where
             keys,
             algorithms: self.algorithms,
             max_size: self.max_token_size,
-            rules: Rules {
-                verify_expiry: self.verify_expiry,
-                verify_not_before: self.verify_not_before,
-                leeway: self.leeway.as_secs() as i64,
-                max_lifetime,
-                accepted_issuers: self.accepted_issuers,
-                accepted_audiences: self.accepted_audiences,
-                strict_audience: self.strict_audience,
-                require_claims: self.require_claims,
-            },
+            rules,
+            refresh_rules,
             hook: self.hook,
         };
         Ok(JwtAuth {

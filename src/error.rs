@@ -362,6 +362,14 @@ pub enum ConfigError {
     /// A duration is out of range (zero token lifetime, leeway over a day).
     #[error("{0} is out of range")]
     DurationOutOfRange(&'static str),
+    /// Refresh tokens need a revocation store for rotation and reuse detection.
+    #[error("refresh tokens need a revocation store: call .revocation(..)")]
+    RefreshNeedsStore,
+    /// The refresh audience is empty or also an accepted access audience.
+    #[error(
+        "refresh token audience `{0}` must be non-empty and differ from every accepted audience"
+    )]
+    RefreshAudience(String),
     /// The auth cookie settings are invalid.
     #[error("auth cookie: {0}")]
     InvalidCookie(&'static str),

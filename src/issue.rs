@@ -21,10 +21,9 @@ use crate::error::IssueError;
 use crate::keys::KeySet;
 use crate::oauth2::OAuth2Password;
 use crate::response::json_error;
-use crate::revocation::StoreError;
 use crate::source::CompiledSource;
-use crate::token::Token;
 use crate::token::{Audience, REGISTERED};
+use crate::verify::REFRESH_TYP;
 
 /// The issuing half of the configuration.
 pub(crate) struct Issuer {
@@ -38,6 +37,22 @@ pub(crate) struct Issuer {
     pub(crate) cookie: Option<AuthCookie>,
     pub(crate) oauth2: Option<OAuth2Password>,
     pub(crate) leeway: i64,
+    pub(crate) refresh: Option<RefreshIssuing>,
+}
+
+/// How refresh tokens are issued.
+pub(crate) struct RefreshIssuing {
+    pub(crate) lifetime: i64,
+    pub(crate) audience: String,
+    #[cfg(feature = "cookie")]
+    pub(crate) cookie: Option<AuthCookie>,
+}
+
+/// The tokens of one login or refresh.
+pub(crate) struct Issued {
+    pub(crate) access: String,
+    pub(crate) lifetime: i64,
+    pub(crate) refresh: Option<String>,
 }
 
 impl Issuer {
@@ -52,19 +67,91 @@ impl Issuer {
         }
     }
 
-    /// Puts `jwt` where the preset delivers it: the header, the cookie, or both.
-    fn deliver(&self, jwt: &str, lifetime: i64, response: &mut Response) -> Result<(), IssueError> {
+    /// The longest lifetime of a token this issuer signs (access or refresh).
+    pub(crate) fn longest_lifetime(&self) -> i64 {
+        let refresh = self.refresh.as_ref().map_or(0, |r| r.lifetime);
+        self.expiration.max(refresh)
+    }
+
+    /// Signs the access token of `builder` and, when refresh tokens are on, a refresh token
+    /// of the same login family (a new family unless the builder has one).
+    pub(crate) fn issue(
+        &self,
+        builder: TokenBuilder,
+        refresh_jti: Option<String>,
+    ) -> Result<Issued, IssueError> {
+        let family = match &builder.family {
+            Some(family) => family.clone(),
+            None => random_id()?,
+        };
+        let refresh = match &self.refresh {
+            Some(settings) => {
+                let refresh = TokenBuilder {
+                    issuer: Arc::clone(&builder.issuer),
+                    sub: builder.sub.clone(),
+                    lifetime: settings.lifetime,
+                    iss: builder.iss.clone(),
+                    aud: Some(Audience::One(settings.audience.clone())),
+                    jti: refresh_jti,
+                    kid: builder.kid.clone(),
+                    claims: builder.claims.clone(),
+                    error: None,
+                    family: Some(family.clone()),
+                    refresh: true,
+                };
+                // An error in the builder surfaces when the access token is signed below.
+                Some(refresh.sign()?)
+            }
+            None => None,
+        };
+        let lifetime = builder.lifetime;
+        let mut builder = builder;
+        builder.family = Some(family);
+        Ok(Issued {
+            access: builder.sign()?,
+            lifetime,
+            refresh,
+        })
+    }
+
+    /// `{"access_token", "token_type": "bearer", "expires_in", "refresh_token"?}`.
+    pub(crate) fn token_response(&self, issued: &Issued) -> Response {
+        let mut body = serde_json::json!({
+            "access_token": issued.access,
+            "token_type": "bearer",
+            "expires_in": issued.lifetime,
+        });
+        if let Some(refresh) = &issued.refresh {
+            body["refresh_token"] = Value::String(refresh.clone());
+        }
+        json_response(body.to_string().into_bytes())
+    }
+
+    /// Puts the tokens where the preset delivers them: the header, the cookie(s).
+    pub(crate) fn deliver(
+        &self,
+        issued: &Issued,
+        response: &mut Response,
+    ) -> Result<(), IssueError> {
         let headers = response.headers_mut();
         if let Some(header) = &self.header {
-            let value = HeaderValue::from_str(&self.header_value(jwt))
+            let value = HeaderValue::from_str(&self.header_value(&issued.access))
                 .map_err(|_| IssueError::InvalidSubject)?;
             headers.insert(header.name.clone(), value);
         }
         #[cfg(feature = "cookie")]
-        if let Some(cookie) = &self.cookie {
-            headers.append(SET_COOKIE, cookie.set(jwt, lifetime)?);
+        {
+            if let Some(cookie) = &self.cookie {
+                headers.append(SET_COOKIE, cookie.set(&issued.access, issued.lifetime)?);
+            }
+            let refresh_cookie = self
+                .refresh
+                .as_ref()
+                .and_then(|r| Some((r.cookie.as_ref()?, r.lifetime)));
+            if let (Some((cookie, lifetime)), Some(jwt)) = (refresh_cookie, &issued.refresh) {
+                headers.append(SET_COOKIE, cookie.set(jwt, lifetime)?);
+            }
         }
-        let _ = lifetime;
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         Ok(())
     }
@@ -99,6 +186,8 @@ impl<U, C: Sync> JwtAuth<U, C> {
             kid: None,
             claims: Map::new(),
             error: None,
+            family: None,
+            refresh: false,
             issuer,
         }
     }
@@ -123,35 +212,6 @@ impl<U, C: Sync> JwtAuth<U, C> {
             status: StatusCode::CREATED,
             body: LoginBody::Default,
         }
-    }
-
-    /// Revokes the token (when a revocation store is configured) and answers 204 with the
-    /// auth cookie expired (same name, path and domain, `Max-Age=0`). A store failure answers
-    /// 503 and leaves the cookie alone.
-    ///
-    /// ```
-    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, Token};
-    /// # use std::convert::Infallible;
-    /// use axum::response::IntoResponse;
-    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// let auth = JwtAuth::<String>::builder().secret([7u8; 32])
-    ///     .revocation(MemoryRevocationStore::new(1000))
-    ///     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
-    /// let token = auth.verify(&auth.create_token("42").sign().unwrap()).unwrap();
-    /// assert_eq!(auth.logout(&token).await.into_response().status(), 204);
-    /// # });
-    /// ```
-    pub async fn logout(&self, token: &Token<C>) -> Logout {
-        let issuer = Arc::clone(&self.inner.issuer);
-        let mut failed = None;
-        if let (Some(store), Some(jti)) = (&self.inner.revocation, &token.jti) {
-            let until = token
-                .exp
-                .unwrap_or_else(|| now().saturating_add(issuer.expiration))
-                .saturating_add(issuer.leeway);
-            failed = store.revoke_dyn(jti, until).await.err();
-        }
-        Logout { issuer, failed }
     }
 
     /// The header value carrying `jwt` in the first token source: `Bearer <jwt>` by default
@@ -189,6 +249,8 @@ pub struct TokenBuilder {
     kid: Option<String>,
     claims: Map<String, Value>,
     error: Option<IssueError>,
+    family: Option<String>,
+    refresh: bool,
 }
 
 impl std::fmt::Debug for TokenBuilder {
@@ -341,6 +403,12 @@ impl TokenBuilder {
         self
     }
 
+    /// Puts the token in a login family (the `fid` claim).
+    pub(crate) fn family(mut self, family: String) -> Self {
+        self.family = Some(family);
+        self
+    }
+
     fn insert(&mut self, name: String, value: Value) {
         if REGISTERED.contains(&name.as_str()) {
             self.error = Some(IssueError::ReservedClaim(name));
@@ -376,7 +444,7 @@ impl TokenBuilder {
             .ok_or(IssueError::NoSigningKey)?;
         let jti = match self.jti {
             Some(jti) => jti,
-            None => random_jti()?,
+            None => random_id()?,
         };
         let iat = now();
         let mut payload = self.claims;
@@ -393,14 +461,20 @@ impl TokenBuilder {
                 serde_json::to_value(aud).map_err(IssueError::Claims)?,
             );
         }
+        if let Some(family) = self.family {
+            payload.insert("fid".into(), family.into());
+        }
         let mut header = Header::new(algorithm);
         header.kid.clone_from(kid);
+        if self.refresh {
+            header.typ = Some(REFRESH_TYP.to_owned());
+        }
         jsonwebtoken::encode(&header, &payload, key).map_err(IssueError::Sign)
     }
 }
 
-/// 128 random bits, base64url.
-fn random_jti() -> Result<String, IssueError> {
+/// 128 random bits, base64url: `jti` and family ids.
+pub(crate) fn random_id() -> Result<String, IssueError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(IssueError::Random)?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
@@ -588,7 +662,7 @@ impl<B> Login<B> {
     }
 }
 
-fn json_response(bytes: Vec<u8>) -> Response {
+pub(crate) fn json_response(bytes: Vec<u8>) -> Response {
     let mut response = Response::new(bytes.into());
     response
         .headers_mut()
@@ -596,7 +670,7 @@ fn json_response(bytes: Vec<u8>) -> Response {
     response
 }
 
-fn internal_error(what: &dyn std::error::Error) -> Response {
+pub(crate) fn internal_error(what: &dyn std::error::Error) -> Response {
     tracing::error!(error = %what, "login failed: could not issue a token");
     json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
 }
@@ -604,105 +678,27 @@ fn internal_error(what: &dyn std::error::Error) -> Response {
 impl<B: IntoResponse> IntoResponse for Login<B> {
     fn into_response(self) -> Response {
         let issuer = Arc::clone(&self.token.issuer);
-        let lifetime = self.token.lifetime;
-        let jwt = match self.token.sign() {
-            Ok(jwt) => jwt,
+        let issued = match issuer.issue(self.token, None) {
+            Ok(issued) => issued,
             Err(error) => return internal_error(&error),
         };
-        let token_response = || {
-            let body = serde_json::json!({
-                "access_token": jwt,
-                "token_type": "bearer",
-                "expires_in": lifetime,
-            });
-            json_response(body.to_string().into_bytes())
-        };
+        let token_response = issuer.oauth2.is_some() || issued.refresh.is_some();
         let mut response = match self.body {
-            LoginBody::Default if issuer.oauth2.is_some() => token_response(),
+            LoginBody::Default if token_response => issuer.token_response(&issued),
             LoginBody::Default | LoginBody::Empty => Response::default(),
-            LoginBody::TokenResponse => token_response(),
+            LoginBody::TokenResponse => issuer.token_response(&issued),
             LoginBody::Token => {
-                json_response(serde_json::json!({ "token": jwt }).to_string().into_bytes())
+                let body = serde_json::json!({ "token": issued.access });
+                json_response(body.to_string().into_bytes())
             }
             LoginBody::Json(Ok(bytes)) => json_response(bytes),
             LoginBody::Json(Err(error)) => return internal_error(&error),
             LoginBody::Custom(body) => body.into_response(),
         };
         *response.status_mut() = self.status;
-        if let Err(error) = issuer.deliver(&jwt, lifetime, &mut response) {
+        if let Err(error) = issuer.deliver(&issued, &mut response) {
             return internal_error(&error);
         }
-        response
-    }
-}
-
-/// The response of [`JwtAuth::logout`]: 204 with the auth cookie expired, or 503 when the
-/// revocation store failed.
-///
-/// ```
-/// # use axum_jwt_layer::{JwtAuth, Token};
-/// # use std::convert::Infallible;
-/// use axum::response::IntoResponse;
-/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
-/// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
-/// # let token = auth.verify(&auth.create_token("42").sign().unwrap()).unwrap();
-/// let logout = auth.logout(&token).await;
-/// assert!(logout.revoked_or_nothing_to_revoke());
-/// # });
-/// ```
-pub struct Logout {
-    issuer: Arc<Issuer>,
-    failed: Option<StoreError>,
-}
-
-impl std::fmt::Debug for Logout {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Logout")
-            .field("failed", &self.failed)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Logout {
-    /// False when the revocation store failed to record the revocation.
-    ///
-    /// ```
-    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, Token};
-    /// # use std::convert::Infallible;
-    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32]).revocation(MemoryRevocationStore::new(1))
-    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
-    /// let first = auth.verify(&auth.create_token("a").sign().unwrap()).unwrap();
-    /// let second = auth.verify(&auth.create_token("b").sign().unwrap()).unwrap();
-    /// assert!(auth.logout(&first).await.revoked_or_nothing_to_revoke());
-    /// // The store holds one revocation at a time: the second one fails.
-    /// assert!(!auth.logout(&second).await.revoked_or_nothing_to_revoke());
-    /// # });
-    /// ```
-    pub fn revoked_or_nothing_to_revoke(&self) -> bool {
-        self.failed.is_none()
-    }
-}
-
-impl IntoResponse for Logout {
-    fn into_response(self) -> Response {
-        if let Some(error) = self.failed {
-            tracing::error!(%error, "logout failed: the token could not be revoked");
-            return json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Service temporarily unavailable",
-            );
-        }
-        let mut response = Response::default();
-        *response.status_mut() = StatusCode::NO_CONTENT;
-        let headers = response.headers_mut();
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        #[cfg(feature = "cookie")]
-        if let Some(expired) = self.issuer.cookie.as_ref().and_then(AuthCookie::expire) {
-            headers.append(SET_COOKIE, expired);
-        }
-        let _ = &self.issuer;
         response
     }
 }

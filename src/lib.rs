@@ -105,6 +105,7 @@ mod resolver;
 mod response;
 mod revocation;
 mod service;
+mod session;
 mod source;
 mod token;
 mod verify;
@@ -119,7 +120,7 @@ pub use error::{
 };
 pub use extract::{AuthUser, MissingAuthentication};
 pub use future::ResponseFuture;
-pub use issue::{Login, Logout, TokenBuilder};
+pub use issue::{Login, TokenBuilder};
 /// A JSON Web Key (RFC 7517), as jsonwebtoken parses it; see [`Key::from_jwk`].
 pub use jsonwebtoken::jwk::Jwk;
 /// A JWK Set (RFC 7517 §5), as jsonwebtoken parses it; see [`JwtAuthBuilder::jwk_set`].
@@ -132,7 +133,11 @@ pub use oauth2::{OAuth2Error, PasswordGrant};
 pub use openapi::OpenApiSecurity;
 pub use resolver::UserResolver;
 pub use response::{DefaultErrorHandler, ErrorHandler};
-pub use revocation::{MemoryRevocationStore, RevocationStore, StoreError, StoreErrorKind};
+pub use revocation::{
+    MemoryRevocationStore, Revocation, RevocationStore, Rotation, StoreError, StoreErrorKind,
+    TokenIds,
+};
 pub use service::JwtAuthService;
+pub use session::{Logout, RefreshError, RefreshErrorKind, RefreshTokens, Refreshed};
 pub use source::TokenSource;
 pub use token::{Audience, Claims, Token};

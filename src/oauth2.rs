@@ -58,7 +58,7 @@ impl<S: Send + Sync> FromRequest<S> for PasswordGrant {
             .map_err(|_| OAuth2Error::invalid_request())?;
         match raw.grant_type.as_deref() {
             Some("password") => {}
-            Some(_) => return Err(OAuth2Error::new("unsupported_grant_type")),
+            Some(_) => return Err(OAuth2Error::unsupported_grant_type()),
             None => return Err(OAuth2Error::invalid_request()),
         }
         let (Some(username), Some(password)) = (raw.username, raw.password) else {
@@ -117,6 +117,16 @@ impl OAuth2Error {
     /// ```
     pub fn invalid_request() -> Self {
         Self::new("invalid_request")
+    }
+
+    /// `unsupported_grant_type`: a grant type the endpoint does not take.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::OAuth2Error;
+    /// assert_eq!(OAuth2Error::unsupported_grant_type().code(), "unsupported_grant_type");
+    /// ```
+    pub fn unsupported_grant_type() -> Self {
+        Self::new("unsupported_grant_type")
     }
 
     /// `invalid_scope`: a scope the client may not have.

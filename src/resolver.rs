@@ -110,8 +110,11 @@ where
         Box::pin(async move {
             if let Some(store) = revocation {
                 // The service refuses tokens without jti before this step when a store is set.
-                let jti = token.jti.as_deref().unwrap_or_default();
-                match store.is_revoked_dyn(jti).await {
+                let checked = match token.ids() {
+                    Some(ids) => store.is_revoked_dyn(ids).await,
+                    None => Ok(true),
+                };
+                match checked {
                     Ok(false) => {}
                     Ok(true) => return (parts, Err(ResolveFailure::Revoked)),
                     Err(error) => return (parts, Err(ResolveFailure::Store(error))),

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 pub type Claims = Map<String, Value>;
 
 /// The names of the registered claims that [`Token`] types itself.
-pub(crate) const REGISTERED: [&str; 7] = ["sub", "exp", "iat", "nbf", "iss", "aud", "jti"];
+pub(crate) const REGISTERED: [&str; 8] = ["sub", "exp", "iat", "nbf", "iss", "aud", "jti", "fid"];
 
 /// A verified token: its registered claims, typed, and the custom claims `C` flattened at the
 /// top level of the payload.
@@ -50,6 +50,10 @@ pub struct Token<C = Claims> {
     /// Token identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
+    /// Login family: every token issued by one `login()` and its refreshes shares it, so
+    /// `logout()` or a replayed refresh token revokes them together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fid: Option<String>,
     /// Every other claim.
     #[serde(flatten)]
     pub claims: C,
@@ -116,6 +120,14 @@ fn string(value: Option<Value>) -> Option<String> {
     }
 }
 
+impl<C> Token<C> {
+    /// The identifiers revocation is checked against; `None` without a `jti`.
+    pub(crate) fn ids(&self) -> Option<crate::revocation::TokenIds<'_>> {
+        let ids = crate::revocation::TokenIds::new(self.jti.as_deref()?, &self.sub);
+        Some(ids.family(self.fid.as_deref()).issued_at(self.iat))
+    }
+}
+
 impl<C: serde::de::DeserializeOwned> Token<C> {
     /// Builds a token from a payload whose registered claims were checked by the verifier.
     pub(crate) fn from_checked(mut payload: Map<String, Value>) -> Result<Self, serde_json::Error> {
@@ -128,6 +140,7 @@ impl<C: serde::de::DeserializeOwned> Token<C> {
         let sub = string(payload.remove("sub")).unwrap_or_default();
         let iss = string(payload.remove("iss"));
         let jti = string(payload.remove("jti"));
+        let fid = string(payload.remove("fid"));
         let aud = match payload.remove("aud") {
             Some(value) => Some(serde_json::from_value(value)?),
             None => None,
@@ -141,6 +154,7 @@ impl<C: serde::de::DeserializeOwned> Token<C> {
             iss,
             aud,
             jti,
+            fid,
             claims,
         })
     }

@@ -20,6 +20,7 @@ use crate::keys::KeySet;
 const MAX_TIME: f64 = 253_402_300_799.0;
 
 /// The claim rules, as configured.
+#[derive(Clone)]
 pub(crate) struct Rules {
     pub(crate) verify_expiry: bool,
     pub(crate) verify_not_before: bool,
@@ -39,13 +40,25 @@ pub(crate) struct Verifier {
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) max_size: usize,
     pub(crate) rules: Rules,
+    /// The rules of refresh tokens (their own audience), when refresh tokens are on.
+    pub(crate) refresh_rules: Option<Rules>,
     pub(crate) hook: Option<Box<DecodeHook>>,
 }
+
+/// What a token is presented as: the two never stand in for each other (`typ` and `aud`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenUse {
+    Access,
+    Refresh,
+}
+
+/// The header `typ` of refresh tokens.
+pub(crate) const REFRESH_TYP: &str = "refresh+jwt";
 
 impl Verifier {
     /// The JWS steps: size cap, segments, header, key by `kid`, signature. Returns the decoded
     /// payload segment; nothing in it is checked yet.
-    pub(crate) fn verify_jws(&self, token: &str) -> Result<Vec<u8>, Reason> {
+    pub(crate) fn verify_jws(&self, token: &str, usage: TokenUse) -> Result<Vec<u8>, Reason> {
         if token.len() > self.max_size {
             return Err(Reason::TooLarge);
         }
@@ -56,7 +69,7 @@ impl Verifier {
             return Err(Reason::Malformed);
         };
         let header = strict_object(&b64(header_b64)?).map_err(|()| Reason::BadHeader)?;
-        let algorithm = self.check_header(&header)?;
+        let algorithm = self.check_header(&header, usage)?;
         let kid = match header.get("kid") {
             None => None,
             Some(Value::String(kid)) => Some(kid.as_str()),
@@ -77,7 +90,7 @@ impl Verifier {
 
     /// Verifies `token` at time `now` (seconds) and returns its checked payload.
     pub(crate) fn verify(&self, token: &str, now: i64) -> Result<Map<String, Value>, Reason> {
-        let payload = self.verify_jws(token)?;
+        let payload = self.verify_jws(token, TokenUse::Access)?;
         let mut payload = strict_object(&payload).map_err(|()| Reason::BadPayload)?;
         if let Some(hook) = &self.hook {
             payload = hook(payload).ok_or(Reason::Vetoed)?;
@@ -86,7 +99,24 @@ impl Verifier {
         Ok(payload)
     }
 
-    fn check_header(&self, header: &Map<String, Value>) -> Result<Algorithm, Reason> {
+    /// Verifies a refresh token: `typ` `refresh+jwt`, the refresh audience, no decode hook.
+    pub(crate) fn verify_refresh(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<Map<String, Value>, Reason> {
+        let rules = self.refresh_rules.as_ref().ok_or(Reason::WrongType)?;
+        let payload = self.verify_jws(token, TokenUse::Refresh)?;
+        let payload = strict_object(&payload).map_err(|()| Reason::BadPayload)?;
+        rules.check(&payload, now)?;
+        Ok(payload)
+    }
+
+    fn check_header(
+        &self,
+        header: &Map<String, Value>,
+        usage: TokenUse,
+    ) -> Result<Algorithm, Reason> {
         if header.contains_key("crit") || header.contains_key("b64") {
             return Err(Reason::UnsupportedHeaderParameter);
         }
@@ -96,10 +126,17 @@ impl Verifier {
         }
         .filter(|alg| self.algorithms.contains(alg))
         .ok_or(Reason::AlgorithmNotAllowed)?;
-        match header.get("typ") {
-            None => {}
-            Some(Value::String(typ)) if access_token_typ(typ) => {}
+        let typ = match header.get("typ") {
+            None => None,
+            Some(Value::String(typ)) => Some(typ.as_str()),
             Some(_) => return Err(Reason::WrongType),
+        };
+        let fits = match usage {
+            TokenUse::Access => typ.is_none_or(access_token_typ),
+            TokenUse::Refresh => typ.is_some_and(|t| t.eq_ignore_ascii_case(REFRESH_TYP)),
+        };
+        if !fits {
+            return Err(Reason::WrongType);
         }
         Ok(algorithm)
     }
@@ -125,7 +162,7 @@ impl<U, C> JwtAuth<U, C> {
     pub fn verify_signature(&self, token: &str) -> Result<Vec<u8>, AuthError> {
         self.inner
             .verifier
-            .verify_jws(token)
+            .verify_jws(token, TokenUse::Access)
             .map_err(|reason| AuthError::new(AuthErrorKind::InvalidToken(reason)))
     }
 }
@@ -175,6 +212,9 @@ impl Rules {
         let nbf = time_claim(payload, "nbf")?;
         let iat = time_claim(payload, "iat")?;
         let jti = string_claim(payload, "jti")?;
+        if string_claim(payload, "fid")?.is_some_and(str::is_empty) {
+            return Err(Reason::BadClaim);
+        }
         let sub = string_claim(payload, "sub")?.ok_or(Reason::MissingClaim)?;
         if sub.is_empty() || sub.chars().any(char::is_control) {
             return Err(Reason::BadClaim);

@@ -10,8 +10,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use axum_jwt_layer::{
-    AuthCookie, ConfigError, JwtAuth, JwtAuthLayer, MemoryRevocationStore, RevocationStore,
-    SameSite, StoreError, Token, TokenSource,
+    AuthCookie, ConfigError, JwtAuth, JwtAuthLayer, MemoryRevocationStore, Revocation,
+    RevocationStore, Rotation, SameSite, StoreError, Token, TokenIds, TokenSource,
 };
 use common::*;
 use http::StatusCode;
@@ -342,12 +342,27 @@ async fn case_43_revoked_jti_and_missing_jti_are_refused() {
 struct DownStore(std::sync::Arc<std::sync::atomic::AtomicUsize>);
 
 impl RevocationStore for DownStore {
-    fn revoke(&self, _: &str, _: i64) -> impl Future<Output = Result<(), StoreError>> + Send {
+    fn revoke(
+        &self,
+        _: Revocation<'_>,
+        _: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
         std::future::ready(Err(StoreError::unavailable(std::io::Error::other(
             "connection refused",
         ))))
     }
-    fn is_revoked(&self, _: &str) -> impl Future<Output = Result<bool, StoreError>> + Send {
+    fn rotate(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: i64,
+    ) -> impl Future<Output = Result<Rotation, StoreError>> + Send {
+        std::future::ready(Err(StoreError::unavailable(std::io::Error::other(
+            "connection refused",
+        ))))
+    }
+    fn is_revoked(&self, _: TokenIds<'_>) -> impl Future<Output = Result<bool, StoreError>> + Send {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         std::future::ready(Err(StoreError::unavailable(std::io::Error::other(
             "connection refused",
@@ -401,18 +416,33 @@ async fn case_47_jti_is_128_random_bits_and_never_repeats_across_logins() {
 #[tokio::test]
 async fn memory_store_forgets_expired_entries_and_refuses_when_full() {
     let store = MemoryRevocationStore::new(2);
-    store.revoke("gone", now() - 1).await.unwrap();
+    store
+        .revoke(Revocation::Token("gone"), now() - 1)
+        .await
+        .unwrap();
     assert!(
-        !store.is_revoked("gone").await.unwrap(),
+        !store
+            .is_revoked(TokenIds::new("gone", "alice"))
+            .await
+            .unwrap(),
         "an expired entry is forgotten"
     );
-    store.revoke("a", now() + 60).await.unwrap();
-    store.revoke("b", now() + 60).await.unwrap();
+    store
+        .revoke(Revocation::Token("a"), now() + 60)
+        .await
+        .unwrap();
+    store
+        .revoke(Revocation::Token("b"), now() + 60)
+        .await
+        .unwrap();
     assert_eq!(store.len(), 2);
-    let full = store.revoke("c", now() + 60).await.unwrap_err();
+    let full = store
+        .revoke(Revocation::Token("c"), now() + 60)
+        .await
+        .unwrap_err();
     assert_eq!(full.kind(), axum_jwt_layer::StoreErrorKind::Full);
     assert!(
-        store.is_revoked("a").await.unwrap(),
+        store.is_revoked(TokenIds::new("a", "alice")).await.unwrap(),
         "nothing was evicted to make room"
     );
 }

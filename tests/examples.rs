@@ -17,14 +17,12 @@ fn example_binary(name: &str) -> PathBuf {
     let binary = profile
         .join("examples")
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if !binary.exists() {
-        // `cargo test` builds examples; a filtered run (`--test`) may not have.
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--example", name])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
+    // Build it even when present: a stale binary would test old code. A no-op when fresh.
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", name])
+        .status()
+        .unwrap();
+    assert!(status.success());
     binary
 }
 

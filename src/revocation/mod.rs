@@ -10,30 +10,147 @@ use std::pin::Pin;
 
 pub use memory::MemoryRevocationStore;
 
-/// Where revoked token ids live until their token would have expired anyway.
+/// Where revocations live until the tokens they cover would have expired anyway: single
+/// tokens (by `jti`), whole login families (by the `fid` claim), and every token of a subject
+/// issued up to a time ("log out everywhere"). It also tracks the current refresh token of
+/// each family, for rotation with reuse detection.
 ///
 /// An `Err` means the store cannot answer: the layer answers 503 and never lets the request
 /// through (fail closed).
 ///
 /// ```
-/// use axum_jwt_layer::{MemoryRevocationStore, RevocationStore};
+/// use axum_jwt_layer::{MemoryRevocationStore, Revocation, RevocationStore, TokenIds};
 ///
-/// # tokio_test_block_on(async {
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let store = MemoryRevocationStore::new(1000);
-/// store.revoke("jti-1", i64::MAX).await.unwrap();
-/// assert!(store.is_revoked("jti-1").await.unwrap());
-/// assert!(!store.is_revoked("jti-2").await.unwrap());
+/// store.revoke(Revocation::Token("jti-1"), i64::MAX).await.unwrap();
+/// assert!(store.is_revoked(TokenIds::new("jti-1", "alice")).await.unwrap());
+/// assert!(!store.is_revoked(TokenIds::new("jti-2", "alice")).await.unwrap());
 /// # });
-/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
-/// # }
 /// ```
 pub trait RevocationStore: Send + Sync + 'static {
-    /// Revokes `jti` until `until` (seconds since the epoch; the token's expiry plus leeway).
-    fn revoke(&self, jti: &str, until: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Records `revocation` until `until` (seconds since the epoch: the longest expiry of the
+    /// tokens it covers, plus leeway); the store may forget it afterwards.
+    fn revoke(
+        &self,
+        revocation: Revocation<'_>,
+        until: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Whether `jti` is revoked.
-    fn is_revoked(&self, jti: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Whether any recorded revocation covers this token: its `jti`, its family, or its
+    /// subject with `iat` at or before the subject's revocation time (a token without `iat`
+    /// counts as covered). Stores should answer in one round trip.
+    fn is_revoked(
+        &self,
+        token: TokenIds<'_>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Atomically moves `family`'s current refresh token from `presented` to `next`.
+    /// A family with no current token yet accepts any `presented` (the one issued at login).
+    /// When another token is current, `presented` was already rotated: answer
+    /// [`Rotation::Reused`] and change nothing.
+    fn rotate(
+        &self,
+        family: &str,
+        presented: &str,
+        next: &str,
+        until: i64,
+    ) -> impl Future<Output = Result<Rotation, StoreError>> + Send;
+}
+
+/// What [`RevocationStore::revoke`] records.
+///
+/// ```
+/// use axum_jwt_layer::Revocation;
+/// let everywhere = Revocation::Subject { subject: "alice", issued_up_to: 1_700_000_000 };
+/// assert!(matches!(everywhere, Revocation::Subject { .. }));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation<'a> {
+    /// One token, by `jti`.
+    Token(&'a str),
+    /// Every token of one login, by the `fid` claim.
+    Family(&'a str),
+    /// Every token of `subject` whose `iat` is at or before `issued_up_to`.
+    Subject {
+        /// The `sub` claim.
+        subject: &'a str,
+        /// Seconds since the epoch.
+        issued_up_to: i64,
+    },
+}
+
+/// The identifiers of a verified token that revocation is checked against.
+///
+/// ```
+/// use axum_jwt_layer::TokenIds;
+/// let ids = TokenIds::new("jti-1", "alice").family(Some("fam-1")).issued_at(Some(1_700_000_000));
+/// assert_eq!(ids.family, Some("fam-1"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenIds<'a> {
+    /// The `jti` claim.
+    pub jti: &'a str,
+    /// The `sub` claim.
+    pub subject: &'a str,
+    /// The `fid` (login family) claim, when present.
+    pub family: Option<&'a str>,
+    /// The `iat` claim, when present.
+    pub issued_at: Option<i64>,
+}
+
+impl<'a> TokenIds<'a> {
+    /// Ids with a `jti` and a subject.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::TokenIds;
+    /// assert_eq!(TokenIds::new("j", "s").jti, "j");
+    /// ```
+    pub fn new(jti: &'a str, subject: &'a str) -> Self {
+        Self {
+            jti,
+            subject,
+            family: None,
+            issued_at: None,
+        }
+    }
+
+    /// With the family id.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::TokenIds;
+    /// assert_eq!(TokenIds::new("j", "s").family(Some("f")).family, Some("f"));
+    /// ```
+    pub fn family(mut self, family: Option<&'a str>) -> Self {
+        self.family = family;
+        self
+    }
+
+    /// With the issue time.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::TokenIds;
+    /// assert_eq!(TokenIds::new("j", "s").issued_at(Some(5)).issued_at, Some(5));
+    /// ```
+    pub fn issued_at(mut self, issued_at: Option<i64>) -> Self {
+        self.issued_at = issued_at;
+        self
+    }
+}
+
+/// The outcome of [`RevocationStore::rotate`].
+///
+/// ```
+/// use axum_jwt_layer::Rotation;
+/// assert_ne!(Rotation::Rotated, Rotation::Reused);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// `presented` was current; `next` is now.
+    Rotated,
+    /// `presented` had already been rotated: a replay.
+    Reused,
 }
 
 /// A revocation store that could not answer.
@@ -126,16 +243,33 @@ pub(crate) type StoreFuture<'a, T> =
 
 /// A store behind an `Arc<dyn _>`.
 pub(crate) trait ErasedStore: Send + Sync {
-    fn is_revoked_dyn<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool>;
-    fn revoke_dyn<'a>(&'a self, jti: &'a str, until: i64) -> StoreFuture<'a, ()>;
+    fn revoke_dyn<'a>(&'a self, revocation: Revocation<'a>, until: i64) -> StoreFuture<'a, ()>;
+    fn is_revoked_dyn<'a>(&'a self, token: TokenIds<'a>) -> StoreFuture<'a, bool>;
+    fn rotate_dyn<'a>(
+        &'a self,
+        family: &'a str,
+        presented: &'a str,
+        next: &'a str,
+        until: i64,
+    ) -> StoreFuture<'a, Rotation>;
 }
 
 impl<S: RevocationStore> ErasedStore for S {
-    fn is_revoked_dyn<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool> {
-        Box::pin(self.is_revoked(jti))
+    fn revoke_dyn<'a>(&'a self, revocation: Revocation<'a>, until: i64) -> StoreFuture<'a, ()> {
+        Box::pin(self.revoke(revocation, until))
     }
 
-    fn revoke_dyn<'a>(&'a self, jti: &'a str, until: i64) -> StoreFuture<'a, ()> {
-        Box::pin(self.revoke(jti, until))
+    fn is_revoked_dyn<'a>(&'a self, token: TokenIds<'a>) -> StoreFuture<'a, bool> {
+        Box::pin(self.is_revoked(token))
+    }
+
+    fn rotate_dyn<'a>(
+        &'a self,
+        family: &'a str,
+        presented: &'a str,
+        next: &'a str,
+        until: i64,
+    ) -> StoreFuture<'a, Rotation> {
+        Box::pin(self.rotate(family, presented, next, until))
     }
 }

@@ -1,0 +1,490 @@
+//! Sessions: refresh tokens with rotation and reuse detection, `logout()` and
+//! `logout_all()`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+#[cfg(feature = "cookie")]
+use http::header::SET_COOKIE;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use http::{HeaderValue, StatusCode};
+use serde::Deserialize;
+
+use crate::config::{now, JwtAuth};
+#[cfg(feature = "cookie")]
+use crate::cookie::AuthCookie;
+use crate::error::{AuthError, AuthErrorKind, InvalidRequestReason, InvalidTokenReason};
+use crate::issue::{internal_error, random_id, Issued, Issuer};
+use crate::oauth2::OAuth2Error;
+use crate::response::json_error;
+use crate::revocation::{Revocation, Rotation, StoreError};
+use crate::token::{Claims, Token};
+
+/// Refresh-token settings (see `JwtAuthBuilder::refresh_tokens`): a lifetime of 14 days, the
+/// audience `refresh`, the header `typ` `refresh+jwt`, and optionally an HttpOnly cookie with
+/// a narrow path. A refresh token is never accepted as an access token, nor the reverse.
+///
+/// ```
+/// use axum_jwt_layer::RefreshTokens;
+/// use std::time::Duration;
+/// let settings = RefreshTokens::new().lifetime(Duration::from_secs(7 * 86_400)).audience("my-refresh");
+/// # let _ = settings;
+/// ```
+#[derive(Debug, Clone)]
+pub struct RefreshTokens {
+    pub(crate) lifetime: Duration,
+    pub(crate) audience: String,
+    #[cfg(feature = "cookie")]
+    pub(crate) cookie: Option<AuthCookie>,
+}
+
+impl Default for RefreshTokens {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RefreshTokens {
+    /// The defaults.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::RefreshTokens;
+    /// let settings = RefreshTokens::new();
+    /// # let _ = settings;
+    /// ```
+    pub fn new() -> Self {
+        Self {
+            lifetime: Duration::from_secs(14 * 86_400),
+            audience: "refresh".to_owned(),
+            #[cfg(feature = "cookie")]
+            cookie: None,
+        }
+    }
+
+    /// How long a refresh token is valid. Default 14 days.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::RefreshTokens;
+    /// let settings = RefreshTokens::new().lifetime(std::time::Duration::from_secs(3600));
+    /// # let _ = settings;
+    /// ```
+    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// The `aud` of refresh tokens; must differ from every accepted access audience.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::RefreshTokens;
+    /// let settings = RefreshTokens::new().audience("refresh.example");
+    /// # let _ = settings;
+    /// ```
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = audience.into();
+        self
+    }
+
+    /// Also deliver (and accept) the refresh token in this cookie; give it a narrow path such
+    /// as `/refresh`.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthCookie, RefreshTokens};
+    /// let settings = RefreshTokens::new().cookie(AuthCookie::new("refresh").path("/refresh"));
+    /// # let _ = settings;
+    /// ```
+    #[cfg(feature = "cookie")]
+    pub fn cookie(mut self, cookie: AuthCookie) -> Self {
+        self.cookie = Some(cookie);
+        self
+    }
+}
+
+/// A new token pair: 200 with an RFC 6749 §5.1 token response (and the cookies of the
+/// preset). Made by [`JwtAuth::refresh`].
+pub struct Refreshed {
+    issuer: Arc<Issuer>,
+    issued: Issued,
+}
+
+impl std::fmt::Debug for Refreshed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Refreshed").finish_non_exhaustive()
+    }
+}
+
+impl Refreshed {
+    /// The new access token.
+    pub fn access_token(&self) -> &str {
+        &self.issued.access
+    }
+
+    /// The new refresh token.
+    pub fn refresh_token(&self) -> Option<&str> {
+        self.issued.refresh.as_deref()
+    }
+}
+
+impl IntoResponse for Refreshed {
+    fn into_response(self) -> Response {
+        let mut response = self.issuer.token_response(&self.issued);
+        if let Err(error) = self.issuer.deliver(&self.issued, &mut response) {
+            return internal_error(&error);
+        }
+        response
+    }
+}
+
+/// Why a refresh was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RefreshErrorKind {
+    /// No refresh token in the request: 400 `invalid_request`.
+    Missing,
+    /// Not a valid, unrevoked refresh token: 401 `invalid_token`.
+    Invalid,
+    /// An already-rotated refresh token: its whole family is now revoked. 401.
+    Reused,
+    /// The revocation store could not answer: 503.
+    StoreUnavailable,
+    /// The new tokens could not be signed: 500.
+    Issue,
+}
+
+/// A refused refresh, with the response the configured error handler gives for it.
+pub struct RefreshError {
+    kind: RefreshErrorKind,
+    response: Response,
+}
+
+impl std::fmt::Debug for RefreshError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshError")
+            .field("kind", &self.kind)
+            .finish()
+    }
+}
+
+impl RefreshError {
+    /// Why the refresh was refused.
+    pub fn kind(&self) -> RefreshErrorKind {
+        self.kind
+    }
+}
+
+impl IntoResponse for RefreshError {
+    fn into_response(self) -> Response {
+        self.response
+    }
+}
+
+#[derive(Deserialize)]
+struct RefreshBody {
+    grant_type: Option<String>,
+    refresh_token: Option<String>,
+}
+
+/// Largest refresh request body read: a token (8 KiB) and a little form or JSON around it.
+const MAX_BODY: usize = 16 * 1024;
+
+impl<U, C: Sync> JwtAuth<U, C> {
+    fn refresh_error(&self, kind: RefreshErrorKind) -> RefreshError {
+        let response = match kind {
+            RefreshErrorKind::Missing => self.error_response(&AuthError::new(
+                AuthErrorKind::InvalidRequest(InvalidRequestReason::EmptyToken),
+            )),
+            RefreshErrorKind::Invalid => self.error_response(&AuthError::new(
+                AuthErrorKind::InvalidToken(InvalidTokenReason::WrongType),
+            )),
+            RefreshErrorKind::Reused => {
+                self.error_response(&AuthError::new(AuthErrorKind::Revoked))
+            }
+            RefreshErrorKind::StoreUnavailable => {
+                self.error_response(&AuthError::new(AuthErrorKind::StoreUnavailable))
+            }
+            RefreshErrorKind::Issue => {
+                json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+            }
+        };
+        RefreshError { kind, response }
+    }
+
+    /// Exchanges a refresh token for a new pair (rotation): the presented refresh token is
+    /// spent. Presenting a spent one again revokes its whole login family, access tokens
+    /// included, and is refused. Needs `.refresh_tokens(..)` and a revocation store.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<Refreshed, RefreshError> {
+        let issuer = Arc::clone(&self.inner.issuer);
+        let (Some(store), Some(settings)) = (&self.inner.revocation, &issuer.refresh) else {
+            return Err(self.refresh_error(RefreshErrorKind::Invalid));
+        };
+        let now = now();
+        let verified = self.inner.verifier.verify_refresh(refresh_token, now);
+        let Ok(token) = verified.and_then(|payload| {
+            Token::<Claims>::from_checked(payload).map_err(|_| InvalidTokenReason::BadClaim)
+        }) else {
+            tracing::debug!("refresh refused: invalid refresh token");
+            return Err(self.refresh_error(RefreshErrorKind::Invalid));
+        };
+        let (Some(ids), Some(family)) = (token.ids(), token.fid.as_deref()) else {
+            return Err(self.refresh_error(RefreshErrorKind::Invalid));
+        };
+        let until = now
+            .saturating_add(settings.lifetime.max(issuer.expiration))
+            .saturating_add(issuer.leeway);
+        let store_down = |error: StoreError| {
+            tracing::error!(%error, "refresh refused: revocation store failed");
+            self.refresh_error(RefreshErrorKind::StoreUnavailable)
+        };
+        if store.is_revoked_dyn(ids).await.map_err(store_down)? {
+            return Err(self.refresh_error(RefreshErrorKind::Invalid));
+        }
+        let next = random_id().map_err(|_| self.refresh_error(RefreshErrorKind::Issue))?;
+        let rotation = store
+            .rotate_dyn(family, ids.jti, &next, until)
+            .await
+            .map_err(store_down)?;
+        if rotation == Rotation::Reused {
+            tracing::warn!("refresh token reuse detected: revoking its login family");
+            store
+                .revoke_dyn(Revocation::Family(family), until)
+                .await
+                .map_err(store_down)?;
+            return Err(self.refresh_error(RefreshErrorKind::Reused));
+        }
+        let mut builder = self.create_token(token.sub.clone()).claims(&token.claims);
+        builder = builder.family(family.to_owned());
+        if let Some(iss) = &token.iss {
+            builder = builder.issuer(iss.clone());
+        }
+        let issued = issuer.issue(builder, Some(next)).map_err(|error| {
+            tracing::error!(%error, "refresh failed: could not issue tokens");
+            self.refresh_error(RefreshErrorKind::Issue)
+        })?;
+        Ok(Refreshed { issuer, issued })
+    }
+
+    /// A ready refresh endpoint: reads the refresh token from a JSON body
+    /// `{"refresh_token": ..}`, a form (`refresh_token=..`, with `grant_type=refresh_token`
+    /// when a grant type is given, RFC 6749 §6), or the refresh cookie, and answers with
+    /// [`JwtAuth::refresh`]. A form request gets RFC 6749 §5.2 errors (`400 invalid_grant`).
+    pub async fn refresh_request(&self, request: Request) -> Response {
+        let (parts, body) = request.into_parts();
+        let content_type = parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let form = content_type.starts_with("application/x-www-form-urlencoded");
+        let bytes = axum::body::to_bytes(Body::new(body), MAX_BODY)
+            .await
+            .unwrap_or_default();
+        let parsed: Option<RefreshBody> = if form {
+            serde_urlencoded::from_bytes(&bytes).ok()
+        } else if bytes.is_empty() {
+            None
+        } else {
+            serde_json::from_slice(&bytes).ok()
+        };
+        if form {
+            match parsed.as_ref().and_then(|b| b.grant_type.as_deref()) {
+                None | Some("refresh_token") => {}
+                Some(_) => return OAuth2Error::unsupported_grant_type().into_response(),
+            }
+        }
+        let from_body = parsed.and_then(|b| b.refresh_token);
+        let from_cookie = self.refresh_cookie_token(&parts.headers);
+        let token = match (from_body, from_cookie) {
+            (Some(body), Some(cookie)) if body != cookie => None,
+            (Some(body), _) => Some(body),
+            (None, cookie) => cookie,
+        };
+        let Some(token) = token else {
+            return if form {
+                OAuth2Error::invalid_request().into_response()
+            } else {
+                self.refresh_error(RefreshErrorKind::Missing)
+                    .into_response()
+            };
+        };
+        match self.refresh(&token).await {
+            Ok(refreshed) => refreshed.into_response(),
+            Err(error)
+                if form
+                    && matches!(
+                        error.kind,
+                        RefreshErrorKind::Invalid | RefreshErrorKind::Reused
+                    ) =>
+            {
+                OAuth2Error::invalid_grant().into_response()
+            }
+            Err(error) => error.into_response(),
+        }
+    }
+
+    #[cfg(feature = "cookie")]
+    fn refresh_cookie_token(&self, headers: &http::HeaderMap) -> Option<String> {
+        let cookie = self.inner.issuer.refresh.as_ref()?.cookie.as_ref()?;
+        let source = crate::source::TokenSource::cookie(cookie.name())
+            .compile()
+            .ok()?;
+        crate::source::find_token(&[source], headers)
+            .ok()
+            .flatten()
+            .map(str::to_owned)
+    }
+
+    #[cfg(not(feature = "cookie"))]
+    fn refresh_cookie_token(&self, _: &http::HeaderMap) -> Option<String> {
+        None
+    }
+
+    /// Revokes the token's whole login family (every token of that login and its refreshes)
+    /// or, for a token without family, its `jti`; answers 204 with the cookies expired. A
+    /// store failure answers 503 and leaves the cookies alone.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, Token};
+    /// # use std::convert::Infallible;
+    /// use axum::response::IntoResponse;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    ///     .revocation(MemoryRevocationStore::new(1000))
+    ///     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let token = auth.verify(&auth.create_token("42").sign().unwrap()).unwrap();
+    /// assert_eq!(auth.logout(&token).await.into_response().status(), 204);
+    /// # });
+    /// ```
+    pub async fn logout(&self, token: &Token<C>) -> Logout {
+        let issuer = Arc::clone(&self.inner.issuer);
+        let revocation = match (&token.fid, &token.jti) {
+            (Some(family), _) => Some(Revocation::Family(family)),
+            (None, Some(jti)) => Some(Revocation::Token(jti)),
+            (None, None) => None,
+        };
+        let mut failed = None;
+        if let (Some(store), Some(revocation)) = (&self.inner.revocation, revocation) {
+            let until = match revocation {
+                Revocation::Token(_) => token.exp.unwrap_or_else(|| now() + issuer.expiration),
+                _ => now().saturating_add(issuer.longest_lifetime()),
+            };
+            let until = until.saturating_add(issuer.leeway);
+            failed = store.revoke_dyn(revocation, until).await.err();
+        }
+        Logout { issuer, failed }
+    }
+
+    /// Logs `subject` out everywhere: every token of the subject issued up to now (by `iat`)
+    /// is refused from now on, on every instance sharing the store. Answers 204, or 503 when
+    /// no store is configured or it fails.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, Token};
+    /// # use std::convert::Infallible;
+    /// use axum::response::IntoResponse;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    ///     .revocation(MemoryRevocationStore::new(1000))
+    ///     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let jwt = auth.create_token("42").sign().unwrap();
+    /// assert_eq!(auth.logout_all("42").await.into_response().status(), 204);
+    /// # });
+    /// ```
+    pub async fn logout_all(&self, subject: &str) -> Logout {
+        let issuer = Arc::clone(&self.inner.issuer);
+        let failed = match &self.inner.revocation {
+            Some(store) => {
+                let now = now();
+                let until = now
+                    .saturating_add(issuer.longest_lifetime())
+                    .saturating_add(issuer.leeway);
+                let revocation = Revocation::Subject {
+                    subject,
+                    issued_up_to: now,
+                };
+                store.revoke_dyn(revocation, until).await.err()
+            }
+            None => Some(StoreError::unavailable("no revocation store is configured")),
+        };
+        Logout { issuer, failed }
+    }
+}
+
+/// The response of [`JwtAuth::logout`] and [`JwtAuth::logout_all`]: 204 with the auth cookies expired, or 503 when the
+/// revocation store failed.
+///
+/// ```
+/// # use axum_jwt_layer::{JwtAuth, Token};
+/// # use std::convert::Infallible;
+/// use axum::response::IntoResponse;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+/// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+/// # let token = auth.verify(&auth.create_token("42").sign().unwrap()).unwrap();
+/// let logout = auth.logout(&token).await;
+/// assert!(logout.revoked_or_nothing_to_revoke());
+/// # });
+/// ```
+pub struct Logout {
+    issuer: Arc<Issuer>,
+    failed: Option<StoreError>,
+}
+
+impl std::fmt::Debug for Logout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Logout")
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Logout {
+    /// False when the revocation store failed to record the revocation.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, Token};
+    /// # use std::convert::Infallible;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32]).revocation(MemoryRevocationStore::new(1))
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let first = auth.verify(&auth.create_token("a").sign().unwrap()).unwrap();
+    /// let second = auth.verify(&auth.create_token("b").sign().unwrap()).unwrap();
+    /// assert!(auth.logout(&first).await.revoked_or_nothing_to_revoke());
+    /// // The store holds one revocation at a time: the second one fails.
+    /// assert!(!auth.logout(&second).await.revoked_or_nothing_to_revoke());
+    /// # });
+    /// ```
+    pub fn revoked_or_nothing_to_revoke(&self) -> bool {
+        self.failed.is_none()
+    }
+}
+
+impl IntoResponse for Logout {
+    fn into_response(self) -> Response {
+        if let Some(error) = self.failed {
+            tracing::error!(%error, "logout failed: the token could not be revoked");
+            return json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service temporarily unavailable",
+            );
+        }
+        let mut response = Response::default();
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        let headers = response.headers_mut();
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        #[cfg(feature = "cookie")]
+        {
+            let refresh = self.issuer.refresh.as_ref().and_then(|r| r.cookie.as_ref());
+            for cookie in self.issuer.cookie.iter().chain(refresh) {
+                if let Some(expired) = cookie.expire() {
+                    headers.append(SET_COOKIE, expired);
+                }
+            }
+        }
+        let _ = &self.issuer;
+        response
+    }
+}

@@ -1,0 +1,143 @@
+//! Refresh tokens, reuse detection and logout everywhere against the memory store.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::response::IntoResponse;
+use axum_jwt_layer::{
+    AuthCookie, ConfigError, MemoryRevocationStore, RefreshTokens, Revocation, RevocationStore,
+    Rotation, TokenIds,
+};
+use common::sessions::*;
+use common::*;
+
+fn app() -> (axum::Router, Calls, axum_jwt_layer::JwtAuth<User>) {
+    session_app(MemoryRevocationStore::new(10_000))
+}
+
+#[tokio::test]
+async fn rotation_gives_a_working_new_pair() {
+    rotation(&app().0).await;
+}
+
+#[tokio::test]
+async fn reuse_of_a_rotated_refresh_token_revokes_the_family() {
+    let (app, calls, _) = app();
+    reuse_detection(&app, &calls).await;
+}
+
+#[tokio::test]
+async fn refresh_and_access_tokens_never_stand_in_for_each_other() {
+    let (app, calls, auth) = app();
+    separation(&app, &calls, &auth).await;
+}
+
+#[tokio::test]
+async fn logout_revokes_the_family_and_logout_all_the_subject() {
+    logouts(&app().0).await;
+}
+
+#[tokio::test]
+async fn refresh_endpoint_inputs() {
+    refresh_inputs(&app().0).await;
+}
+
+#[tokio::test]
+async fn store_entries_expire_by_themselves() {
+    let store = MemoryRevocationStore::new(10);
+    let past = now() - 1;
+    store.revoke(Revocation::Family("f"), past).await.unwrap();
+    let subject = Revocation::Subject {
+        subject: "s",
+        issued_up_to: now(),
+    };
+    store.revoke(subject, past).await.unwrap();
+    let ids = TokenIds::new("j", "s")
+        .family(Some("f"))
+        .issued_at(Some(now() - 10));
+    assert!(!store.is_revoked(ids).await.unwrap());
+    assert_eq!(store.len(), 0);
+    // A family's current refresh token is forgotten too: a later rotation starts afresh.
+    assert_eq!(
+        store.rotate("f", "a", "b", past).await.unwrap(),
+        Rotation::Rotated
+    );
+    assert_eq!(
+        store.rotate("f", "a", "c", now() + 60).await.unwrap(),
+        Rotation::Rotated
+    );
+    assert_eq!(
+        store.rotate("f", "a", "d", now() + 60).await.unwrap(),
+        Rotation::Reused
+    );
+    // Live entries are kept.
+    store
+        .revoke(Revocation::Family("g"), now() + 60)
+        .await
+        .unwrap();
+    let ids = TokenIds::new("j", "s").family(Some("g"));
+    assert!(store.is_revoked(ids).await.unwrap());
+}
+
+#[tokio::test]
+async fn refresh_cookie_with_a_narrow_path() {
+    let (builder, _) = builder();
+    let settings = RefreshTokens::new()
+        .lifetime(Duration::from_secs(3600))
+        .cookie(AuthCookie::new("refresh").path("/refresh"));
+    let auth = builder
+        .revocation(MemoryRevocationStore::new(100))
+        .refresh_tokens(settings)
+        .exclude(["/login", "/refresh"])
+        .build()
+        .unwrap();
+    let response = auth.login("alice").into_response();
+    let cookies: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let cookie = cookies
+        .iter()
+        .find(|c| c.starts_with("refresh="))
+        .expect("refresh cookie");
+    assert!(
+        cookie.contains("Path=/refresh")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("Max-Age=3600"),
+        "{cookie}"
+    );
+    let value = cookie.split(';').next().unwrap().to_owned();
+    let app = session_router(auth.clone());
+    let request = http::Request::post("/refresh")
+        .header("cookie", &value)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let reply = send(&app, request).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().unwrap().starts_with("refresh=ey")));
+}
+
+#[test]
+fn refresh_tokens_need_a_store_and_their_own_audience() {
+    let (builder, _) = builder();
+    let error = builder
+        .refresh_tokens(RefreshTokens::new())
+        .build()
+        .unwrap_err();
+    assert!(matches!(error, ConfigError::RefreshNeedsStore), "{error}");
+    let (builder, _) = common::builder();
+    let error = builder
+        .revocation(MemoryRevocationStore::new(1))
+        .accepted_audiences(["api", "refresh"])
+        .refresh_tokens(RefreshTokens::new())
+        .build()
+        .unwrap_err();
+    assert!(matches!(error, ConfigError::RefreshAudience(_)), "{error}");
+}
