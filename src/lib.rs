@@ -133,6 +133,8 @@ pub use oauth2::{OAuth2Error, PasswordGrant};
 pub use openapi::OpenApiSecurity;
 pub use resolver::UserResolver;
 pub use response::{DefaultErrorHandler, ErrorHandler};
+#[cfg(feature = "redis")]
+pub use revocation::RedisRevocationStore;
 pub use revocation::{
     MemoryRevocationStore, Revocation, RevocationStore, Rotation, StoreError, StoreErrorKind,
     TokenIds,

@@ -105,6 +105,22 @@ impl RefreshTokens {
 
 /// A new token pair: 200 with an RFC 6749 §5.1 token response (and the cookies of the
 /// preset). Made by [`JwtAuth::refresh`].
+///
+/// ```
+/// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+/// # use std::convert::Infallible;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+/// #     .revocation(MemoryRevocationStore::new(100)).refresh_tokens(RefreshTokens::new())
+/// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+/// # let login = axum::response::IntoResponse::into_response(auth.login("42"));
+/// # let body = axum::body::to_bytes(login.into_body(), 10_000).await.unwrap();
+/// # let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+/// # let refresh_token = body["refresh_token"].as_str().unwrap();
+/// let refreshed = auth.refresh(refresh_token).await.unwrap();
+/// assert!(auth.verify(refreshed.access_token()).is_ok());
+/// # });
+/// ```
 pub struct Refreshed {
     issuer: Arc<Issuer>,
     issued: Issued,
@@ -118,11 +134,42 @@ impl std::fmt::Debug for Refreshed {
 
 impl Refreshed {
     /// The new access token.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+    /// # use std::convert::Infallible;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .revocation(MemoryRevocationStore::new(100)).refresh_tokens(RefreshTokens::new())
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// # let login = axum::response::IntoResponse::into_response(auth.login("42"));
+    /// # let body = axum::body::to_bytes(login.into_body(), 10_000).await.unwrap();
+    /// # let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    /// # let refresh_token = body["refresh_token"].as_str().unwrap();
+    /// assert_eq!(auth.refresh(refresh_token).await.unwrap().access_token().split('.').count(), 3);
+    /// # });
+    /// ```
     pub fn access_token(&self) -> &str {
         &self.issued.access
     }
 
     /// The new refresh token.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+    /// # use std::convert::Infallible;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .revocation(MemoryRevocationStore::new(100)).refresh_tokens(RefreshTokens::new())
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// # let login = axum::response::IntoResponse::into_response(auth.login("42"));
+    /// # let body = axum::body::to_bytes(login.into_body(), 10_000).await.unwrap();
+    /// # let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    /// # let refresh_token = body["refresh_token"].as_str().unwrap();
+    /// let refreshed = auth.refresh(refresh_token).await.unwrap();
+    /// assert_ne!(refreshed.refresh_token(), Some(refresh_token));
+    /// # });
+    /// ```
     pub fn refresh_token(&self) -> Option<&str> {
         self.issued.refresh.as_deref()
     }
@@ -139,6 +186,11 @@ impl IntoResponse for Refreshed {
 }
 
 /// Why a refresh was refused.
+///
+/// ```
+/// use axum_jwt_layer::RefreshErrorKind;
+/// assert_ne!(RefreshErrorKind::Reused, RefreshErrorKind::Invalid);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RefreshErrorKind {
@@ -155,6 +207,22 @@ pub enum RefreshErrorKind {
 }
 
 /// A refused refresh, with the response the configured error handler gives for it.
+///
+/// ```
+/// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+/// # use std::convert::Infallible;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+/// #     .revocation(MemoryRevocationStore::new(100)).refresh_tokens(RefreshTokens::new())
+/// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+/// # let login = axum::response::IntoResponse::into_response(auth.login("42"));
+/// # let body = axum::body::to_bytes(login.into_body(), 10_000).await.unwrap();
+/// # let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+/// # let refresh_token = body["refresh_token"].as_str().unwrap();
+/// let error = auth.refresh("not.a.token").await.unwrap_err();
+/// assert_eq!(error.kind(), axum_jwt_layer::RefreshErrorKind::Invalid);
+/// # });
+/// ```
 pub struct RefreshError {
     kind: RefreshErrorKind,
     response: Response,
@@ -170,6 +238,23 @@ impl std::fmt::Debug for RefreshError {
 
 impl RefreshError {
     /// Why the refresh was refused.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+    /// # use std::convert::Infallible;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .revocation(MemoryRevocationStore::new(100)).refresh_tokens(RefreshTokens::new())
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// # let login = axum::response::IntoResponse::into_response(auth.login("42"));
+    /// # let body = axum::body::to_bytes(login.into_body(), 10_000).await.unwrap();
+    /// # let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    /// # let refresh_token = body["refresh_token"].as_str().unwrap();
+    /// auth.refresh(refresh_token).await.unwrap();
+    /// let replay = auth.refresh(refresh_token).await.unwrap_err();
+    /// assert_eq!(replay.kind(), axum_jwt_layer::RefreshErrorKind::Reused);
+    /// # });
+    /// ```
     pub fn kind(&self) -> RefreshErrorKind {
         self.kind
     }
@@ -215,6 +300,23 @@ impl<U, C: Sync> JwtAuth<U, C> {
     /// Exchanges a refresh token for a new pair (rotation): the presented refresh token is
     /// spent. Presenting a spent one again revokes its whole login family, access tokens
     /// included, and is refused. Needs `.refresh_tokens(..)` and a revocation store.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+    /// # use std::convert::Infallible;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .revocation(MemoryRevocationStore::new(100)).refresh_tokens(RefreshTokens::new())
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// # let login = axum::response::IntoResponse::into_response(auth.login("42"));
+    /// # let body = axum::body::to_bytes(login.into_body(), 10_000).await.unwrap();
+    /// # let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    /// # let refresh_token = body["refresh_token"].as_str().unwrap();
+    /// let refreshed = auth.refresh(refresh_token).await.unwrap();
+    /// assert!(auth.refresh(refresh_token).await.is_err(), "spent");
+    /// assert!(auth.verify(refreshed.access_token()).is_ok());
+    /// # });
+    /// ```
     pub async fn refresh(&self, refresh_token: &str) -> Result<Refreshed, RefreshError> {
         let issuer = Arc::clone(&self.inner.issuer);
         let (Some(store), Some(settings)) = (&self.inner.revocation, &issuer.refresh) else {
@@ -270,6 +372,25 @@ impl<U, C: Sync> JwtAuth<U, C> {
     /// `{"refresh_token": ..}`, a form (`refresh_token=..`, with `grant_type=refresh_token`
     /// when a grant type is given, RFC 6749 §6), or the refresh cookie, and answers with
     /// [`JwtAuth::refresh`]. A form request gets RFC 6749 §5.2 errors (`400 invalid_grant`).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+    /// # use std::convert::Infallible;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .revocation(MemoryRevocationStore::new(100)).refresh_tokens(RefreshTokens::new())
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// # let login = axum::response::IntoResponse::into_response(auth.login("42"));
+    /// # let body = axum::body::to_bytes(login.into_body(), 10_000).await.unwrap();
+    /// # let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    /// # let refresh_token = body["refresh_token"].as_str().unwrap();
+    /// let request = http::Request::post("/refresh")
+    ///     .header("content-type", "application/x-www-form-urlencoded")
+    ///     .body(axum::body::Body::from(format!("grant_type=refresh_token&refresh_token={refresh_token}")))
+    ///     .unwrap();
+    /// assert_eq!(auth.refresh_request(request).await.status(), 200);
+    /// # });
+    /// ```
     pub async fn refresh_request(&self, request: Request) -> Response {
         let (parts, body) = request.into_parts();
         let content_type = parts

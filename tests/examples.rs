@@ -329,3 +329,40 @@ fn oauth2_password_bearer_example_answers_token_responses() {
     let scheme = &doc["components"]["securitySchemes"]["BearerToken"];
     assert_eq!(scheme["flows"]["password"]["tokenUrl"], "/login");
 }
+
+#[test]
+fn refresh_tokens_example_rotates_detects_reuse_and_logs_out_everywhere() {
+    let example = Example::start("refresh_tokens");
+    let login = example.post("/login", "application/json", USER, "");
+    assert_eq!(status(&login), 201, "{}", login.head);
+    let pair: serde_json::Value = serde_json::from_str(&login.body).unwrap();
+    let refresh_token = pair["refresh_token"].as_str().unwrap();
+    let body = serde_json::json!({ "refresh_token": refresh_token }).to_string();
+    let rotated = example.post("/refresh", "application/json", &body, "");
+    assert_eq!(status(&rotated), 200, "{}", rotated.body);
+    let next: serde_json::Value = serde_json::from_str(&rotated.body).unwrap();
+    let access = next["access_token"].as_str().unwrap();
+    let bearer = format!("Authorization: Bearer {access}\r\n");
+    assert_eq!(status(&example.get("/some-path", &bearer)), 200);
+    let replay = example.post("/refresh", "application/json", &body, "");
+    assert_eq!(status(&replay), 401, "a spent refresh token");
+    assert_eq!(
+        status(&example.get("/some-path", &bearer)),
+        401,
+        "its family is revoked"
+    );
+
+    let again: serde_json::Value =
+        serde_json::from_str(&example.post("/login", "application/json", USER, "").body).unwrap();
+    let bearer = format!(
+        "Authorization: Bearer {}\r\n",
+        again["access_token"].as_str().unwrap()
+    );
+    assert_eq!(status(&example.get("/some-path", &bearer)), 200);
+    assert_eq!(
+        status(&example.post("/logout-all", "application/json", "", &bearer)),
+        204
+    );
+    assert_eq!(status(&example.get("/some-path", &bearer)), 401);
+    assert_docs(&example);
+}

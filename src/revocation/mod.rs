@@ -2,12 +2,16 @@
 //! the user resolver. The key is the token's `jti`, never a hash of the token.
 
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+#[cfg(feature = "redis")]
+pub use self::redis::RedisRevocationStore;
 pub use memory::MemoryRevocationStore;
 
 /// Where revocations live until the tokens they cover would have expired anyway: single

@@ -1,0 +1,241 @@
+//! The session suite against a real `redis-server` started on a free loopback port, plus
+//! two instances sharing it, Redis going away and coming back, key expiry and round trips.
+#![cfg(feature = "redis")]
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum_jwt_layer::RedisRevocationStore;
+use common::sessions::*;
+use common::*;
+use http::StatusCode;
+
+/// A `redis-server` owned by one test: no persistence, stopped on drop.
+struct RedisServer {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut server = Self { port, child: None };
+        server.restart();
+        server
+    }
+
+    fn restart(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (apt-get install redis-server)");
+        self.child = Some(child);
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    async fn store(&self) -> RedisRevocationStore {
+        RedisRevocationStore::connect(&self.url())
+            .await
+            .unwrap()
+            .prefix("test:")
+    }
+
+    async fn client(&self) -> redis::aio::MultiplexedConnection {
+        let client = redis::Client::open(self.url()).unwrap();
+        client.get_multiplexed_async_connection().await.unwrap()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[tokio::test]
+async fn suite_against_redis() {
+    let redis = RedisServer::start();
+    let (app, calls, auth) = session_app(redis.store().await);
+    rotation(&app).await;
+    reuse_detection(&app, &calls).await;
+    let (app, calls, _) = session_app(redis.store().await);
+    separation(&app, &calls, &auth).await;
+    logouts(&app).await;
+    refresh_inputs(&app).await;
+}
+
+#[tokio::test]
+async fn two_instances_share_logouts_and_reuse_detection() {
+    let redis = RedisServer::start();
+    let (one, _, _) = session_app(redis.store().await);
+    let (two, calls_two, _) = session_app(redis.store().await);
+    let pair = login(&one, "alice").await;
+    assert_eq!(
+        status_of(&two, &pair.access).await,
+        200,
+        "tokens verify on any instance"
+    );
+    assert_eq!(
+        post_with(&one, "/logout", &pair.access).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let before = calls_two.count();
+    assert_eq!(
+        status_of(&two, &pair.access).await,
+        401,
+        "a logout on one is seen by the other"
+    );
+    assert_eq!(calls_two.count(), before);
+
+    let pair = login(&one, "bob").await;
+    let rotated = refresh(&one, &pair.refresh).await;
+    assert_eq!(rotated.status, 200);
+    let replay = refresh(&two, &pair.refresh).await;
+    assert_eq!(
+        replay.status, 401,
+        "a replay on the other instance is reuse"
+    );
+    let new_access = rotated.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        status_of(&one, &new_access).await,
+        401,
+        "the family is revoked everywhere"
+    );
+}
+
+#[tokio::test]
+async fn redis_down_fails_closed_and_recovers_without_restart() {
+    let mut redis = RedisServer::start();
+    let (app, calls, _) = session_app(redis.store().await);
+    let pair = login(&app, "alice").await;
+    assert_eq!(status_of(&app, &pair.access).await, 200);
+    let before = calls.count();
+    redis.stop();
+    for _ in 0..3 {
+        let reply = bearer(&app, "/some-path", &pair.access).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            reply.body
+        );
+        assert_eq!(
+            reply.json(),
+            serde_json::json!({"status_code": 503, "detail": "Service temporarily unavailable"})
+        );
+    }
+    assert_eq!(
+        calls.count(),
+        before,
+        "nothing passes while the store is down"
+    );
+    assert_eq!(refresh(&app, &pair.refresh).await.status, 503);
+    assert_eq!(post_with(&app, "/logout", &pair.access).await.status, 503);
+    redis.restart();
+    let started = Instant::now();
+    loop {
+        let status = status_of(&app, &pair.access).await;
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 503);
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "did not recover"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn entries_expire_with_the_tokens_and_one_round_trip_per_request() {
+    let redis = RedisServer::start();
+    let (app, _, _) = session_app(redis.store().await);
+    let pair = login(&app, "alice").await;
+    let mut client = redis.client().await;
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query_async(&mut client)
+        .await
+        .unwrap();
+    for _ in 0..10 {
+        assert_eq!(status_of(&app, &pair.access).await, 200);
+    }
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut client)
+        .await
+        .unwrap();
+    let calls = |command: &str| -> u64 {
+        stats
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("cmdstat_{command}:calls=")))
+            .and_then(|rest| rest.split(',').next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    assert_eq!(calls("mget"), 10, "{stats}");
+    let total: u64 = stats
+        .lines()
+        .filter(|l| {
+            l.starts_with("cmdstat_")
+                && !l.starts_with("cmdstat_info")
+                && !l.starts_with("cmdstat_config")
+        })
+        .filter_map(|l| {
+            l.split("calls=")
+                .nth(1)?
+                .split(',')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum();
+    assert_eq!(
+        total, 10,
+        "one round trip per authenticated request: {stats}"
+    );
+
+    assert_eq!(post_with(&app, "/logout", &pair.access).await.status, 204);
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("test:*")
+        .query_async(&mut client)
+        .await
+        .unwrap();
+    assert!(!keys.is_empty());
+    for key in keys {
+        let ttl: i64 = redis::cmd("TTL")
+            .arg(&key)
+            .query_async(&mut client)
+            .await
+            .unwrap();
+        // At most the refresh lifetime (14 days) plus the leeway; never persistent (-1).
+        assert!(ttl > 0 && ttl <= 14 * 86_400 + 60, "{key}: ttl {ttl}");
+    }
+}
