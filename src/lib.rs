@@ -98,14 +98,16 @@ mod issue;
 mod key;
 mod keys;
 mod layer;
+mod login;
+mod logout;
 mod oauth2;
 #[cfg(feature = "openapi")]
 mod openapi;
+mod refresh;
 mod resolver;
 mod response;
 mod revocation;
 mod service;
-mod session;
 mod source;
 mod token;
 mod verify;
@@ -120,7 +122,7 @@ pub use error::{
 };
 pub use extract::{AuthUser, MissingAuthentication};
 pub use future::ResponseFuture;
-pub use issue::{Login, TokenBuilder};
+pub use issue::TokenBuilder;
 /// A JSON Web Key (RFC 7517), as jsonwebtoken parses it; see [`Key::from_jwk`].
 pub use jsonwebtoken::jwk::Jwk;
 /// A JWK Set (RFC 7517 §5), as jsonwebtoken parses it; see [`JwtAuthBuilder::jwk_set`].
@@ -128,9 +130,12 @@ pub use jsonwebtoken::jwk::JwkSet;
 pub use jsonwebtoken::Algorithm;
 pub use key::Key;
 pub use layer::JwtAuthLayer;
+pub use login::Login;
+pub use logout::Logout;
 pub use oauth2::{OAuth2Error, PasswordGrant};
 #[cfg(feature = "openapi")]
 pub use openapi::OpenApiSecurity;
+pub use refresh::{RefreshError, RefreshErrorKind, RefreshTokens, Refreshed};
 pub use resolver::UserResolver;
 pub use response::{DefaultErrorHandler, ErrorHandler};
 #[cfg(feature = "redis")]
@@ -140,6 +145,5 @@ pub use revocation::{
     TokenIds,
 };
 pub use service::JwtAuthService;
-pub use session::{Logout, RefreshError, RefreshErrorKind, RefreshTokens, Refreshed};
 pub use source::TokenSource;
 pub use token::{Audience, Claims, Token};

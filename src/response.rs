@@ -91,3 +91,18 @@ pub(crate) fn valid_realm(realm: &str) -> bool {
         .bytes()
         .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
 }
+
+/// A JSON response with `bytes` as its body.
+pub(crate) fn json_response(bytes: Vec<u8>) -> Response {
+    let mut response = Response::new(bytes.into());
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// 500 for a token that could not be issued; the error is logged (it never holds a token).
+pub(crate) fn internal_error(what: &dyn std::error::Error) -> Response {
+    tracing::error!(error = %what, "could not issue a token");
+    json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+}
