@@ -11,13 +11,14 @@ use http::Method;
 use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 
+use crate::cache::VerifiedTokens;
 #[cfg(feature = "cookie")]
 use crate::cookie::AuthCookie;
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 use crate::exclude::Excludes;
 use crate::issue::{Issuer, RefreshIssuing};
 use crate::key::Key;
-use crate::keys::{ensure_crypto_backend, KeySet, KeySpec};
+use crate::keys::{ensure_crypto_backend, KeySpec};
 use crate::oauth2::OAuth2Password;
 use crate::refresh::RefreshTokens;
 use crate::resolver::{ErasedResolver, UserResolver};
@@ -60,6 +61,7 @@ pub(crate) struct Inner<U, C> {
     pub(crate) realm: String,
     pub(crate) issuer: Arc<Issuer>,
     pub(crate) revocation: Option<Arc<dyn ErasedStore>>,
+    pub(crate) cache: Option<Box<dyn VerifiedTokens<C>>>,
     #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     pub(crate) openapi: OpenApiNaming,
 }
@@ -134,10 +136,19 @@ where
     /// assert!(auth.verify("not.a.token").is_err());
     /// ```
     pub fn verify(&self, token: &str) -> Result<Token<C>, AuthError> {
-        let invalid = |reason| AuthError::new(AuthErrorKind::InvalidToken(reason));
-        let payload = self.inner.verifier.verify(token, now()).map_err(invalid)?;
-        Token::from_checked(payload)
-            .map_err(|_| invalid(crate::error::InvalidTokenReason::CustomClaims))
+        match &self.inner.cache {
+            Some(cache) => crate::cache::verify_cached(self, cache.as_ref(), token, now()),
+            None => self.verify_at(token, now()),
+        }
+    }
+
+    /// Every check, at time `now`, without the verified-token cache.
+    pub(crate) fn verify_at(&self, token: &str, now: i64) -> Result<Token<C>, AuthError> {
+        let payload = self.inner.verifier.verify(token, now)?;
+        Token::from_checked(payload).map_err(|_| {
+            let reason = crate::error::InvalidTokenReason::CustomClaims;
+            AuthError::new(AuthErrorKind::InvalidToken(reason))
+        })
     }
 }
 
@@ -165,7 +176,9 @@ where
 /// ```
 pub struct JwtAuthBuilder<U, C = Claims> {
     pub(crate) keys: Vec<KeySpec>,
-    algorithms: Vec<Algorithm>,
+    #[cfg(feature = "jwks")]
+    pub(crate) jwks: Option<crate::jwks::JwksSource>,
+    pub(crate) algorithms: Vec<Algorithm>,
     sources: Vec<TokenSource>,
     verify_expiry: bool,
     verify_not_before: bool,
@@ -187,6 +200,7 @@ pub struct JwtAuthBuilder<U, C = Claims> {
     token_issuer: Option<String>,
     token_audience: Option<String>,
     revocation: Option<Arc<dyn ErasedStore>>,
+    pub(crate) token_cache: Option<Box<dyn VerifiedTokens<C>>>,
     #[cfg(feature = "cookie")]
     cookie: Option<AuthCookie>,
     oauth2: Option<OAuth2Password>,
@@ -223,6 +237,8 @@ where
     fn new() -> Self {
         Self {
             keys: Vec::new(),
+            #[cfg(feature = "jwks")]
+            jwks: None,
             algorithms: vec![Algorithm::HS256],
             sources: vec![TokenSource::authorization_bearer()],
             verify_expiry: true,
@@ -245,6 +261,7 @@ where
             token_issuer: None,
             token_audience: None,
             revocation: None,
+            token_cache: None,
             #[cfg(feature = "cookie")]
             cookie: None,
             oauth2: None,
@@ -910,12 +927,12 @@ where
     /// let result = JwtAuth::<String>::builder().secret([7u8; 32]).build();
     /// assert!(matches!(result, Err(ConfigError::MissingResolver)));
     /// ```
-    pub fn build(self) -> Result<JwtAuth<U, C>, ConfigError> {
+    pub fn build(mut self) -> Result<JwtAuth<U, C>, ConfigError> {
         if self.algorithms.is_empty() {
             return Err(ConfigError::NoAlgorithms);
         }
         ensure_crypto_backend()?;
-        let keys = Arc::new(KeySet::build(&self.keys, &self.algorithms)?);
+        let (keys, signing_keys) = self.take_keys()?;
         let resolver = self.resolver.ok_or(ConfigError::MissingResolver)?;
         if !valid_realm(&self.realm) {
             return Err(ConfigError::InvalidRealm);
@@ -1007,7 +1024,7 @@ where
         });
         let issuer = Issuer {
             refresh,
-            keys: Arc::clone(&keys),
+            keys: signing_keys,
             expiration,
             issuer: self.token_issuer.or_else(|| single(&self.accepted_issuers)),
             audience: self
@@ -1040,6 +1057,7 @@ where
                 realm: self.realm,
                 issuer: Arc::new(issuer),
                 revocation: self.revocation,
+                cache: self.token_cache,
                 openapi: self.openapi,
             }),
         })

@@ -53,6 +53,9 @@ pub enum AuthErrorKind {
     Revoked,
     /// The revocation store could not answer: 503, never a pass.
     StoreUnavailable,
+    /// No verification keys are loaded yet: the remote JWK Set (feature `jwks`) could not be
+    /// fetched. 503, never a pass.
+    KeysUnavailable,
 }
 
 /// Why a request was malformed (400 `invalid_request`).
@@ -116,6 +119,8 @@ pub enum InvalidTokenReason {
     WrongType,
     /// No configured key matches the `kid`.
     UnknownKey,
+    /// The token has no `kid` and there are several keys to choose from.
+    MissingKid,
     /// The signature does not verify.
     BadSignature,
     /// The payload is not an acceptable JSON object (duplicates, not an object, bad UTF-8).
@@ -152,6 +157,7 @@ impl fmt::Display for InvalidTokenReason {
             Self::UnsupportedHeaderParameter => "crit or b64 header parameter",
             Self::WrongType => "unacceptable typ",
             Self::UnknownKey => "no key for this kid",
+            Self::MissingKid => "no kid and several keys",
             Self::BadSignature => "signature does not verify",
             Self::BadPayload => "unacceptable payload",
             Self::BadClaim => "claim with a wrong type or value",
@@ -212,7 +218,9 @@ impl AuthError {
             | AuthErrorKind::Revoked => StatusCode::UNAUTHORIZED,
             AuthErrorKind::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             AuthErrorKind::ResolverFailed => StatusCode::INTERNAL_SERVER_ERROR,
-            AuthErrorKind::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AuthErrorKind::StoreUnavailable | AuthErrorKind::KeysUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 
@@ -231,7 +239,8 @@ impl AuthError {
             | AuthErrorKind::Revoked => Some("invalid_token"),
             AuthErrorKind::MissingToken
             | AuthErrorKind::ResolverFailed
-            | AuthErrorKind::StoreUnavailable => None,
+            | AuthErrorKind::StoreUnavailable
+            | AuthErrorKind::KeysUnavailable => None,
         }
     }
 
@@ -251,7 +260,9 @@ impl AuthError {
             | AuthErrorKind::UserNotFound
             | AuthErrorKind::Revoked => "Invalid or expired token",
             AuthErrorKind::ResolverFailed => "Internal server error",
-            AuthErrorKind::StoreUnavailable => "Service temporarily unavailable",
+            AuthErrorKind::StoreUnavailable | AuthErrorKind::KeysUnavailable => {
+                "Service temporarily unavailable"
+            }
         }
     }
 }
@@ -373,6 +384,24 @@ pub enum ConfigError {
     /// The auth cookie settings are invalid.
     #[error("auth cookie: {0}")]
     InvalidCookie(&'static str),
+    /// `.jwks(..)` was combined with `.secret(..)`, `.key(..)` or `.jwk_set(..)`: the keys come
+    /// from one place.
+    #[cfg(feature = "jwks")]
+    #[error("configure either a remote JWK Set (.jwks) or local keys (.secret, .key, .jwk_set), not both")]
+    JwksWithLocalKeys,
+    /// An allowed algorithm cannot come from a remote JWK Set: HMAC secrets are never taken
+    /// from one.
+    #[cfg(feature = "jwks")]
+    #[error("algorithm {0:?} is allowed, but a remote JWK Set supplies public keys only: allow RS*, PS*, ES* or EdDSA")]
+    JwksAlgorithm(jsonwebtoken::Algorithm),
+    /// The JWK Set URL is not usable.
+    #[cfg(feature = "jwks")]
+    #[error("JWK Set URL: {0}")]
+    InvalidJwksUrl(&'static str),
+    /// The default HTTP client for the JWK Set could not be built (its TLS backend failed).
+    #[cfg(feature = "jwks")]
+    #[error("the HTTP client for the JWK Set could not be built")]
+    JwksClient(#[source] reqwest::Error),
     /// The jsonwebtoken crypto backend is not usable in this process.
     #[error(
         "no usable jsonwebtoken crypto backend: enable the `aws-lc-rs` or `rust-crypto` feature"

@@ -1,4 +1,5 @@
-//! [`ResponseFuture`]: the state machine of one request. Only the resolver step is boxed.
+//! [`ResponseFuture`]: the state machine of one request. Only the resolver step is boxed; a
+//! request waiting for a remote key set (feature `jwks`) awaits the shared fetch handle.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,6 +15,19 @@ use crate::error::{AuthError, AuthErrorKind};
 use crate::extract::AuthUser;
 use crate::resolver::{ResolveFailure, ResolveFuture};
 use crate::token::{Claims, Token};
+
+/// A fetch of the remote key set to wait for (feature `jwks`; never built without it).
+#[cfg(feature = "jwks")]
+type KeyWait = crate::jwks::Fetch;
+#[cfg(not(feature = "jwks"))]
+type KeyWait = std::future::Pending<()>;
+
+/// What a request waiting for keys needs afterwards.
+struct Held<S, B, U, C> {
+    inner: S,
+    request: Request<B>,
+    auth: JwtAuth<U, C>,
+}
 
 /// What the request needs after the resolver answered.
 struct Pending<S, B, U, C> {
@@ -36,10 +50,15 @@ pin_project! {
 
 pin_project! {
     #[project = StateProj]
+    #[cfg_attr(not(feature = "jwks"), allow(dead_code))]
     enum State<S, B, U, C>
     where
         S: Service<Request<B>>,
     {
+        WaitingForKeys {
+            fetch: KeyWait,
+            held: Option<Held<S, B, U, C>>,
+        },
         Resolving {
             resolving: ResolveFuture<U>,
             pending: Option<Pending<S, B, U, C>>,
@@ -64,34 +83,85 @@ where
         }
     }
 
-    pub(crate) fn done(response: Response) -> Self {
+    /// After verification: the rejection, or revocation and the resolver.
+    pub(crate) fn verified(
+        verified: Result<Token<C>, AuthError>,
+        inner: S,
+        request: Request<B>,
+        auth: JwtAuth<U, C>,
+    ) -> Self
+    where
+        C: Clone,
+    {
         Self {
-            state: State::Done {
-                response: Some(response),
-            },
+            state: verified_state(verified, inner, request, auth),
         }
     }
 
-    pub(crate) fn resolving(
-        resolving: ResolveFuture<U>,
+    /// Verification found no key: wait for the fetch, then verify once more.
+    #[cfg(feature = "jwks")]
+    pub(crate) fn waiting_for_keys(
+        fetch: KeyWait,
         inner: S,
-        body: B,
-        token: Token<C>,
+        request: Request<B>,
         auth: JwtAuth<U, C>,
     ) -> Self {
-        let pending = Pending {
-            inner,
-            body,
-            token,
-            auth,
-        };
         Self {
-            state: State::Resolving {
-                resolving,
-                pending: Some(pending),
+            state: State::WaitingForKeys {
+                fetch,
+                held: Some(Held {
+                    inner,
+                    request,
+                    auth,
+                }),
             },
         }
     }
+}
+
+fn verified_state<S, B, U, C: Clone>(
+    verified: Result<Token<C>, AuthError>,
+    inner: S,
+    request: Request<B>,
+    auth: JwtAuth<U, C>,
+) -> State<S, B, U, C>
+where
+    S: Service<Request<B>>,
+{
+    let token = match verified {
+        Ok(token) => token,
+        Err(error) => {
+            tracing::debug!(%error, "request rejected");
+            return State::Done {
+                response: Some(auth.error_response(&error)),
+            };
+        }
+    };
+    // Revocation and the resolver run in the one boxed step.
+    let (parts, body) = request.into_parts();
+    let config = &auth.inner;
+    let resolving =
+        config
+            .resolver
+            .clone()
+            .resolve_owned(token.clone(), parts, config.revocation.clone());
+    let pending = Pending {
+        inner,
+        body,
+        token,
+        auth,
+    };
+    State::Resolving {
+        resolving,
+        pending: Some(pending),
+    }
+}
+
+/// The answer to a future polled after it completed: an empty 500, never a panic.
+fn spent() -> Response {
+    let mut response = Response::default();
+    *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+    response
 }
 
 impl<S, B, U, C> std::fmt::Debug for ResponseFuture<S, B, U, C>
@@ -107,7 +177,7 @@ impl<S, B, U, C> Future for ResponseFuture<S, B, U, C>
 where
     S: Service<Request<B>, Response = Response>,
     U: Clone + Send + Sync + 'static,
-    C: Clone + Send + Sync + 'static,
+    C: serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
 {
     type Output = Result<Response, S::Error>;
 
@@ -117,17 +187,28 @@ where
             let next = match state.as_mut().project() {
                 StateProj::Inner { future } => return future.poll(cx),
                 StateProj::Done { response } => {
-                    // Polled again after completion: answer with an empty 500, never panic.
-                    return Poll::Ready(Ok(response.take().unwrap_or_else(|| {
-                        let mut r = Response::default();
-                        *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-                        r
-                    })));
+                    return Poll::Ready(Ok(response.take().unwrap_or_else(spent)));
+                }
+                StateProj::WaitingForKeys { fetch, held } => {
+                    // The outcome is logged by the fetch; what counts is the set it left.
+                    if Pin::new(fetch).poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    let Some(Held {
+                        inner,
+                        request,
+                        auth,
+                    }) = held.take()
+                    else {
+                        return Poll::Ready(Ok(spent()));
+                    };
+                    let verified = auth.authenticate(request.headers());
+                    verified_state(verified, inner, request, auth)
                 }
                 StateProj::Resolving { resolving, pending } => {
                     let (parts, outcome) = ready!(resolving.as_mut().poll(cx));
                     let Some(pending) = pending.take() else {
-                        return Poll::Ready(Ok(Response::default()));
+                        return Poll::Ready(Ok(spent()));
                     };
                     let Pending {
                         mut inner,

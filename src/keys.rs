@@ -1,12 +1,16 @@
 //! The key set: every configured [`Key`], parsed and checked once by `build()`, looked up by
 //! `kid` (an exact string match, never a path or a query) on each request.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use jsonwebtoken::jwk::JwkSet;
+#[cfg(feature = "jwks")]
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 
 use crate::config::JwtAuthBuilder;
-use crate::error::ConfigError;
-use crate::key::{Key, Refusal, Shape};
+use crate::error::{ConfigError, InvalidTokenReason as Reason};
+use crate::key::{Key, Parsed, Refusal, Shape};
 
 /// One configured key, as given to the builder.
 #[derive(Clone)]
@@ -49,7 +53,37 @@ impl KeyEntry {
 /// The keys a token may be verified with, looked up by `kid` (never used as a path or query).
 pub(crate) struct KeySet {
     entries: Vec<KeyEntry>,
+    /// Distinct for every set built in this process: what a cached verification is tied to.
+    generation: u64,
 }
+
+fn next_generation() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The allowed algorithms a parsed key serves: its type's, narrowed by its JWK `alg`.
+fn served(key: &Parsed, algorithms: &[Algorithm]) -> Vec<Algorithm> {
+    algorithms
+        .iter()
+        .copied()
+        .filter(|&a| key.shape.permits(a) && key.jwk_alg.is_none_or(|alg| alg == a))
+        .collect()
+}
+
+/// Why a remote JWK Set was not installed.
+#[cfg(feature = "jwks")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RemoteSetProblem {
+    /// No member is a public signature key for an allowed algorithm.
+    NoUsableKeys,
+    /// Two usable members share a kid.
+    DuplicateKid,
+}
+
+/// At most this many keys of a remote set are used (the lookup is a linear scan).
+#[cfg(feature = "jwks")]
+pub(crate) const MAX_REMOTE_KEYS: usize = 100;
 
 /// The shortest HMAC secret RFC 7518 §3.2 allows for an algorithm.
 pub(crate) fn min_secret_len(algorithm: Algorithm) -> Option<usize> {
@@ -122,11 +156,7 @@ impl KeySet {
         check_coverage(parsed.iter().map(|(_, _, p)| family(p.shape)), algorithms)?;
         let mut entries = Vec::with_capacity(parsed.len());
         for (index, from_set, key) in parsed {
-            let served: Vec<Algorithm> = algorithms
-                .iter()
-                .copied()
-                .filter(|&a| key.shape.permits(a) && key.jwk_alg.is_none_or(|alg| alg == a))
-                .collect();
+            let served = served(&key, algorithms);
             if served.is_empty() {
                 if from_set {
                     continue;
@@ -174,25 +204,77 @@ impl KeySet {
                 }
             }
         }
-        Ok(Self { entries })
+        Ok(Self::from_entries(entries))
+    }
+
+    fn from_entries(entries: Vec<KeyEntry>) -> Self {
+        Self {
+            entries,
+            generation: next_generation(),
+        }
+    }
+
+    /// A set without keys: what a verify-only configuration signs with (it cannot).
+    #[cfg(feature = "jwks")]
+    pub(crate) fn empty() -> Self {
+        Self::from_entries(Vec::new())
+    }
+
+    /// The usable members of a fetched JWK Set (RFC 7517 §5: members of an unknown type, or
+    /// not for our signatures, are skipped). HMAC secrets are never taken from a remote set.
+    /// Returns the set and how many members were skipped.
+    #[cfg(feature = "jwks")]
+    pub(crate) fn from_remote(
+        members: &[Jwk],
+        algorithms: &[Algorithm],
+    ) -> Result<(Self, usize), RemoteSetProblem> {
+        let mut entries: Vec<KeyEntry> = Vec::new();
+        for jwk in members {
+            if matches!(jwk.algorithm, AlgorithmParameters::OctetKey(_)) {
+                continue;
+            }
+            let Ok(key) = Key::from_jwk(jwk).parse() else {
+                continue;
+            };
+            let algorithms = served(&key, algorithms);
+            if algorithms.is_empty() || entries.len() == MAX_REMOTE_KEYS {
+                continue;
+            }
+            if let Some(kid) = key.kid.as_deref() {
+                if entries.iter().any(|e| e.kid.as_deref() == Some(kid)) {
+                    return Err(RemoteSetProblem::DuplicateKid);
+                }
+            }
+            entries.push(KeyEntry {
+                kid: key.kid,
+                decoding: key.decoding,
+                encoding: None,
+                algorithms,
+            });
+        }
+        if entries.is_empty() {
+            return Err(RemoteSetProblem::NoUsableKeys);
+        }
+        let skipped = members.len() - entries.len();
+        Ok((Self::from_entries(entries), skipped))
     }
 
     /// The key for a token's `kid`: an exact match, or the only key when the token has none.
-    pub(crate) fn find(&self, kid: Option<&str>) -> Option<&KeyEntry> {
-        match kid {
-            Some(kid) => self
-                .entries
+    pub(crate) fn lookup(&self, kid: Option<&str>) -> Result<&KeyEntry, Reason> {
+        match (kid, self.entries.as_slice()) {
+            (Some(kid), entries) => entries
                 .iter()
-                .find(|entry| entry.kid.as_deref() == Some(kid)),
-            None if self.entries.len() == 1 => self.entries.first(),
-            None => None,
+                .find(|entry| entry.kid.as_deref() == Some(kid))
+                .ok_or(Reason::UnknownKey),
+            (None, [only]) => Ok(only),
+            (None, _) => Err(Reason::MissingKid),
         }
     }
 
     /// The signing key: the one with `kid`, or the first configured key that can sign.
     pub(crate) fn signing(&self, kid: Option<&str>) -> Option<&KeyEntry> {
         match kid {
-            Some(_) => self.find(kid),
+            Some(_) => self.lookup(kid).ok(),
             None => self.entries.iter().find(|entry| entry.encoding.is_some()),
         }
     }
@@ -200,19 +282,9 @@ impl KeySet {
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
-}
 
-/// A signing key must sign, and its own public half must verify what it signed.
-fn probe(entry: &KeyEntry) -> Result<(), &'static str> {
-    let (Some(encoding), Some(algorithm)) = (&entry.encoding, entry.signing_algorithm()) else {
-        return Ok(());
-    };
-    let message = b"axum-jwt-layer key check";
-    let signature = jsonwebtoken::crypto::sign(message, encoding, algorithm)
-        .map_err(|_| "the crypto backend cannot sign with this private key")?;
-    match jsonwebtoken::crypto::verify(&signature, message, &entry.decoding, algorithm) {
-        Ok(true) => Ok(()),
-        _ => Err("the public key does not verify what the private key signs: not a pair"),
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
     }
 }
 
@@ -269,6 +341,20 @@ where
             from_set: true,
         }));
         self
+    }
+}
+
+/// A signing key must sign, and its own public half must verify what it signed.
+fn probe(entry: &KeyEntry) -> Result<(), &'static str> {
+    let (Some(encoding), Some(algorithm)) = (&entry.encoding, entry.signing_algorithm()) else {
+        return Ok(());
+    };
+    let message = b"axum-jwt-layer key check";
+    let signature = jsonwebtoken::crypto::sign(message, encoding, algorithm)
+        .map_err(|_| "the crypto backend cannot sign with this private key")?;
+    match jsonwebtoken::crypto::verify(&signature, message, &entry.decoding, algorithm) {
+        Ok(true) => Ok(()),
+        _ => Err("the public key does not verify what the private key signs: not a pair"),
     }
 }
 

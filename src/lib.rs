@@ -87,6 +87,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod cache;
 mod config;
 #[cfg(feature = "cookie")]
 mod cookie;
@@ -95,7 +96,10 @@ mod exclude;
 mod extract;
 mod future;
 mod issue;
+#[cfg(feature = "jwks")]
+mod jwks;
 mod key;
+mod key_source;
 mod keys;
 mod layer;
 mod login;
@@ -128,6 +132,8 @@ pub use jsonwebtoken::jwk::Jwk;
 /// A JWK Set (RFC 7517 §5), as jsonwebtoken parses it; see [`JwtAuthBuilder::jwk_set`].
 pub use jsonwebtoken::jwk::JwkSet;
 pub use jsonwebtoken::Algorithm;
+#[cfg(feature = "jwks")]
+pub use jwks::{JwksError, JwksErrorKind, JwksSource};
 pub use key::Key;
 pub use layer::JwtAuthLayer;
 pub use login::Login;
@@ -147,3 +153,8 @@ pub use revocation::{
 pub use service::JwtAuthService;
 pub use source::TokenSource;
 pub use token::{Audience, Claims, Token};
+
+/// The HTTP client the remote JWK Set is fetched with, re-exported so a custom client (see
+/// [`JwksSource::client`]) comes from the same version. Feature `jwks`.
+#[cfg(feature = "jwks")]
+pub use reqwest;

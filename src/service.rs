@@ -4,7 +4,7 @@ use std::mem;
 use std::task::{Context, Poll};
 
 use axum::response::Response;
-use http::Request;
+use http::{HeaderMap, Request};
 use tower_service::Service;
 
 use crate::config::JwtAuth;
@@ -12,7 +12,7 @@ use crate::error::{AuthError, AuthErrorKind};
 use crate::extract::Excluded;
 use crate::future::ResponseFuture;
 use crate::source::find_token;
-use crate::token::Claims;
+use crate::token::{Claims, Token};
 
 /// The service made by [`JwtAuthLayer`](crate::JwtAuthLayer).
 ///
@@ -73,37 +73,35 @@ where
         // The ready service is the one we were polled with; leave a fresh clone behind.
         let fresh = self.inner.clone();
         let mut inner = mem::replace(&mut self.inner, fresh);
-        let config = &self.auth.inner;
 
-        if config.excludes.skips(&request) {
+        if self.auth.inner.excludes.skips(&request) {
             request.extensions_mut().insert(Excluded);
             return ResponseFuture::inner(inner.call(request));
         }
-        let found = find_token(&config.sources, request.headers());
-        let verified = match found {
-            Ok(Some(token)) => self.auth.verify(token),
-            Ok(None) => Err(AuthError::new(AuthErrorKind::MissingToken)),
-            Err(reason) => Err(AuthError::new(AuthErrorKind::InvalidRequest(reason))),
-        };
-        let revocation = config.revocation.clone();
-        let verified = verified.and_then(|token| match (&revocation, &token.jti) {
-            // With revocation on, a token that cannot be revoked is not accepted.
-            (Some(_), None) => Err(AuthError::new(AuthErrorKind::Revoked)),
-            _ => Ok(token),
-        });
-        let token = match verified {
-            Ok(token) => token,
-            Err(error) => {
-                tracing::debug!(%error, "request rejected");
-                return ResponseFuture::done(self.auth.error_response(&error));
+        let verified = self.auth.authenticate(request.headers());
+        #[cfg(feature = "jwks")]
+        if let Err(error) = &verified {
+            // No key for the token: the remote set may have it after one (shared) refetch.
+            if let Some(fetch) = self.auth.key_wait(error) {
+                return ResponseFuture::waiting_for_keys(fetch, inner, request, self.auth.clone());
             }
+        }
+        ResponseFuture::verified(verified, inner, request, self.auth.clone())
+    }
+}
+
+impl<U, C: serde::de::DeserializeOwned> JwtAuth<U, C> {
+    /// Steps 2 and 3: find the token and verify it. With revocation on, a token without `jti`
+    /// is refused here, before any store is consulted.
+    pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<Token<C>, AuthError> {
+        let token = match find_token(&self.inner.sources, headers) {
+            Ok(Some(token)) => self.verify(token)?,
+            Ok(None) => return Err(AuthError::new(AuthErrorKind::MissingToken)),
+            Err(reason) => return Err(AuthError::new(AuthErrorKind::InvalidRequest(reason))),
         };
-        // Revocation and the resolver run in the one boxed step.
-        let (parts, body) = request.into_parts();
-        let resolving = config
-            .resolver
-            .clone()
-            .resolve_owned(token.clone(), parts, revocation);
-        ResponseFuture::resolving(resolving, inner, body, token, self.auth.clone())
+        if self.inner.revocation.is_some() && token.jti.is_none() {
+            return Err(AuthError::new(AuthErrorKind::Revoked));
+        }
+        Ok(token)
     }
 }

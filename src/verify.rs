@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::config::JwtAuth;
 use crate::error::{AuthError, AuthErrorKind, InvalidTokenReason as Reason};
-use crate::keys::KeySet;
+use crate::key_source::KeySource;
 
 /// Largest `exp`/`nbf`/`iat` accepted: 9999-12-31T23:59:59Z.
 const MAX_TIME: f64 = 253_402_300_799.0;
@@ -35,8 +35,31 @@ pub(crate) struct Rules {
 /// A payload transformation run after the signature verified and before the claim checks.
 pub(crate) type DecodeHook = dyn Fn(Map<String, Value>) -> Option<Map<String, Value>> + Send + Sync;
 
+/// Why verification failed: the token, or the keys (none loaded yet: 503, not 401).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    Invalid(Reason),
+    #[cfg_attr(not(feature = "jwks"), allow(dead_code))]
+    KeysUnavailable,
+}
+
+impl From<Reason> for Failure {
+    fn from(reason: Reason) -> Self {
+        Failure::Invalid(reason)
+    }
+}
+
+impl From<Failure> for AuthError {
+    fn from(failure: Failure) -> Self {
+        AuthError::new(match failure {
+            Failure::Invalid(reason) => AuthErrorKind::InvalidToken(reason),
+            Failure::KeysUnavailable => AuthErrorKind::KeysUnavailable,
+        })
+    }
+}
+
 pub(crate) struct Verifier {
-    pub(crate) keys: std::sync::Arc<KeySet>,
+    pub(crate) keys: KeySource,
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) max_size: usize,
     pub(crate) rules: Rules,
@@ -58,38 +81,40 @@ pub(crate) const REFRESH_TYP: &str = "refresh+jwt";
 impl Verifier {
     /// The JWS steps: size cap, segments, header, key by `kid`, signature. Returns the decoded
     /// payload segment; nothing in it is checked yet.
-    pub(crate) fn verify_jws(&self, token: &str, usage: TokenUse) -> Result<Vec<u8>, Reason> {
+    pub(crate) fn verify_jws(&self, token: &str, usage: TokenUse) -> Result<Vec<u8>, Failure> {
         if token.len() > self.max_size {
-            return Err(Reason::TooLarge);
+            return Err(Reason::TooLarge.into());
         }
         let mut parts = token.split('.');
         let (Some(header_b64), Some(payload_b64), Some(signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
-            return Err(Reason::Malformed);
+            return Err(Reason::Malformed.into());
         };
         let header = strict_object(&b64(header_b64)?).map_err(|()| Reason::BadHeader)?;
         let algorithm = self.check_header(&header, usage)?;
         let kid = match header.get("kid") {
             None => None,
             Some(Value::String(kid)) => Some(kid.as_str()),
-            Some(_) => return Err(Reason::BadHeader),
+            Some(_) => return Err(Reason::BadHeader.into()),
         };
-        let key = self.keys.find(kid).ok_or(Reason::UnknownKey)?;
-        // One key, one family: the allow-list admits the alg, the selected key must serve it.
-        if !key.permits(algorithm) {
-            return Err(Reason::AlgorithmNotAllowed);
-        }
         let message = &token[..header_b64.len() + 1 + payload_b64.len()];
-        match jsonwebtoken::crypto::verify(signature, message.as_bytes(), &key.decoding, algorithm)
-        {
-            Ok(true) => b64(payload_b64),
-            _ => Err(Reason::BadSignature),
-        }
+        self.keys.with_key(kid, |key| {
+            // One key, one family: the allow-list admits the alg, the selected key must serve it.
+            if !key.permits(algorithm) {
+                return Err(Reason::AlgorithmNotAllowed.into());
+            }
+            let decoding = &key.decoding;
+            match jsonwebtoken::crypto::verify(signature, message.as_bytes(), decoding, algorithm) {
+                Ok(true) => Ok(()),
+                _ => Err(Reason::BadSignature.into()),
+            }
+        })?;
+        Ok(b64(payload_b64)?)
     }
 
     /// Verifies `token` at time `now` (seconds) and returns its checked payload.
-    pub(crate) fn verify(&self, token: &str, now: i64) -> Result<Map<String, Value>, Reason> {
+    pub(crate) fn verify(&self, token: &str, now: i64) -> Result<Map<String, Value>, Failure> {
         let payload = self.verify_jws(token, TokenUse::Access)?;
         let mut payload = strict_object(&payload).map_err(|()| Reason::BadPayload)?;
         if let Some(hook) = &self.hook {
@@ -106,7 +131,13 @@ impl Verifier {
         now: i64,
     ) -> Result<Map<String, Value>, Reason> {
         let rules = self.refresh_rules.as_ref().ok_or(Reason::WrongType)?;
-        let payload = self.verify_jws(token, TokenUse::Refresh)?;
+        // Refresh tokens are signed with local keys: a remote set never holds theirs.
+        let payload =
+            self.verify_jws(token, TokenUse::Refresh)
+                .map_err(|failure| match failure {
+                    Failure::Invalid(reason) => reason,
+                    Failure::KeysUnavailable => Reason::UnknownKey,
+                })?;
         let payload = strict_object(&payload).map_err(|()| Reason::BadPayload)?;
         rules.check(&payload, now)?;
         Ok(payload)
@@ -163,7 +194,7 @@ impl<U, C> JwtAuth<U, C> {
         self.inner
             .verifier
             .verify_jws(token, TokenUse::Access)
-            .map_err(|reason| AuthError::new(AuthErrorKind::InvalidToken(reason)))
+            .map_err(AuthError::from)
     }
 }
 
@@ -227,6 +258,26 @@ impl Rules {
                 return Err(Reason::MissingClaim);
             }
         }
+        self.check_times(exp, nbf, iat, now)?;
+        if let Some(max) = self.max_lifetime {
+            let exp = exp.ok_or(Reason::MissingClaim)?;
+            if exp - iat.unwrap_or(now).min(now) > max {
+                return Err(Reason::LifetimeTooLong);
+            }
+        }
+        self.check_issuer(string_claim(payload, "iss")?)?;
+        self.check_audience(payload.get("aud"))
+    }
+
+    /// The checks that depend on the clock: `exp`, `nbf` and `iat` against `now`, with leeway.
+    /// Run again on every hit of the verified-token cache.
+    pub(crate) fn check_times(
+        &self,
+        exp: Option<i64>,
+        nbf: Option<i64>,
+        iat: Option<i64>,
+        now: i64,
+    ) -> Result<(), Reason> {
         if self.verify_expiry {
             let exp = exp.ok_or(Reason::MissingClaim)?;
             if now >= exp.saturating_add(self.leeway) {
@@ -239,14 +290,7 @@ impl Rules {
         if iat.is_some_and(|iat| iat > now.saturating_add(self.leeway)) {
             return Err(Reason::IssuedInFuture);
         }
-        if let Some(max) = self.max_lifetime {
-            let exp = exp.ok_or(Reason::MissingClaim)?;
-            if exp - iat.unwrap_or(now).min(now) > max {
-                return Err(Reason::LifetimeTooLong);
-            }
-        }
-        self.check_issuer(string_claim(payload, "iss")?)?;
-        self.check_audience(payload.get("aud"))
+        Ok(())
     }
 
     fn check_issuer(&self, iss: Option<&str>) -> Result<(), Reason> {

@@ -8,7 +8,7 @@ use std::fmt;
 
 use jsonwebtoken::jwk::Jwk;
 
-pub(crate) use parse::{Refusal, Shape};
+pub(crate) use parse::{Parsed, Refusal, Shape};
 
 /// A key: an HMAC secret; an RSA, EC (P-256, P-384) or Ed25519 key in PEM or DER; or a JWK.
 ///

@@ -1,0 +1,69 @@
+//! [`KeySource`]: where the verifier finds the current key set, fixed at `build()` or a remote
+//! JWK Set (feature `jwks`), and how `build()` chooses between them.
+
+use std::sync::Arc;
+
+use crate::config::JwtAuthBuilder;
+use crate::error::ConfigError;
+use crate::keys::{KeyEntry, KeySet};
+use crate::verify::Failure;
+
+/// Where the verifier finds its keys.
+pub(crate) enum KeySource {
+    /// Fixed at `build()`.
+    Local(Arc<KeySet>),
+    /// A remote JWK Set, replaced as it is refreshed.
+    #[cfg(feature = "jwks")]
+    Remote(Arc<crate::jwks::RemoteKeys>),
+}
+
+impl KeySource {
+    /// Runs `verify` with the key for `kid` in the current set. Lock-free: a remote set is
+    /// read through an atomic pointer, never behind a lock a fetch could hold.
+    pub(crate) fn with_key<R>(
+        &self,
+        kid: Option<&str>,
+        verify: impl FnOnce(&KeyEntry) -> Result<R, Failure>,
+    ) -> Result<R, Failure> {
+        match self {
+            KeySource::Local(set) => verify(set.lookup(kid)?),
+            #[cfg(feature = "jwks")]
+            KeySource::Remote(remote) => {
+                let current = remote.current();
+                let set = current.as_deref().ok_or(Failure::KeysUnavailable)?;
+                verify(set.lookup(kid)?)
+            }
+        }
+    }
+
+    /// The generation of the current set (0 when a remote set is not loaded yet).
+    pub(crate) fn generation(&self) -> u64 {
+        match self {
+            KeySource::Local(set) => set.generation(),
+            #[cfg(feature = "jwks")]
+            KeySource::Remote(remote) => remote.current().as_deref().map_or(0, KeySet::generation),
+        }
+    }
+
+    /// How many keys the current set holds.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            KeySource::Local(set) => set.len(),
+            #[cfg(feature = "jwks")]
+            KeySource::Remote(remote) => remote.current().as_deref().map_or(0, KeySet::len),
+        }
+    }
+}
+
+impl<U, C> JwtAuthBuilder<U, C> {
+    /// For `build()`: where the verifier finds its keys, and the set tokens are signed with.
+    pub(crate) fn take_keys(&mut self) -> Result<(KeySource, Arc<KeySet>), ConfigError> {
+        #[cfg(feature = "jwks")]
+        if let Some(source) = self.jwks.take() {
+            let remote = crate::jwks::RemoteKeys::configure(source, &self.keys, &self.algorithms)?;
+            return Ok((KeySource::Remote(remote), Arc::new(KeySet::empty())));
+        }
+        let set = Arc::new(KeySet::build(&self.keys, &self.algorithms)?);
+        Ok((KeySource::Local(Arc::clone(&set)), set))
+    }
+}

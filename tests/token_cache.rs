@@ -1,0 +1,105 @@
+//! The verified-token cache: a hit still expires, is still revoked, and only the very same
+//! token string hits.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::response::IntoResponse as _;
+use axum_jwt_layer::{Algorithm, MemoryRevocationStore};
+use common::keys::{keyed_builder, private};
+use common::{bearer, router};
+use http::StatusCode;
+
+fn cached_app(
+    store: Option<MemoryRevocationStore>,
+) -> (
+    axum::Router,
+    common::Calls,
+    axum_jwt_layer::JwtAuth<common::User>,
+) {
+    let (builder, calls) = keyed_builder([private("p256-a")], &[Algorithm::ES256]);
+    let builder = builder.leeway(Duration::ZERO).verified_token_cache(100);
+    let builder = match store {
+        Some(store) => builder.revocation(store),
+        None => builder,
+    };
+    let auth = builder.build().unwrap();
+    (router(auth.clone()), calls, auth)
+}
+
+#[tokio::test]
+async fn a_cached_token_still_expires() {
+    let (app, calls, auth) = cached_app(None);
+    // Expires at the start of the second after next: valid now, expired 2 s from now.
+    let jwt = auth
+        .create_token("alice")
+        .expires_in(Duration::from_secs(2))
+        .sign()
+        .unwrap();
+    assert_eq!(
+        bearer(&app, "/some-path", &jwt).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        bearer(&app, "/some-path", &jwt).await.status,
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let reply = bearer(&app, "/some-path", &jwt).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert!(reply
+        .challenge()
+        .unwrap()
+        .contains("error=\"invalid_token\""));
+    assert_eq!(calls.count(), 2);
+}
+
+#[tokio::test]
+async fn a_cached_token_is_still_revoked() {
+    let store = MemoryRevocationStore::new(100);
+    let (app, calls, auth) = cached_app(Some(store));
+    let jwt = auth.create_token("alice").sign().unwrap();
+    assert_eq!(
+        bearer(&app, "/some-path", &jwt).await.status,
+        StatusCode::OK
+    );
+    let token = auth.verify(&jwt).unwrap();
+    assert_eq!(auth.logout(&token).await.into_response().status(), 204);
+    assert_eq!(
+        bearer(&app, "/some-path", &jwt).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(calls.count(), 1);
+}
+
+#[tokio::test]
+async fn only_the_same_token_string_hits() {
+    let (app, calls, auth) = cached_app(None);
+    let jwt = auth.create_token("alice").sign().unwrap();
+    assert_eq!(
+        bearer(&app, "/some-path", &jwt).await.status,
+        StatusCode::OK
+    );
+    // Same header and payload, another signature: verified afresh, and refused.
+    let (message, _) = jwt.rsplit_once('.').unwrap();
+    let other = keyed_builder([private("p256-b")], &[Algorithm::ES256])
+        .0
+        .build()
+        .unwrap();
+    let forged = format!(
+        "{message}.{}",
+        other
+            .create_token("x")
+            .sign()
+            .unwrap()
+            .rsplit('.')
+            .next()
+            .unwrap()
+    );
+    assert_eq!(
+        bearer(&app, "/some-path", &forged).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(calls.count(), 1);
+}
