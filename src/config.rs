@@ -200,7 +200,8 @@ pub struct JwtAuthBuilder<U, C = Claims> {
     token_issuer: Option<String>,
     token_audience: Option<String>,
     revocation: Option<Arc<dyn ErasedStore>>,
-    pub(crate) token_cache: Option<Box<dyn VerifiedTokens<C>>>,
+    /// `None`: the default (on for asymmetric algorithms); `Some(0)`: off.
+    pub(crate) token_cache: Option<usize>,
     #[cfg(feature = "cookie")]
     cookie: Option<AuthCookie>,
     oauth2: Option<OAuth2Password>,
@@ -927,7 +928,10 @@ where
     /// let result = JwtAuth::<String>::builder().secret([7u8; 32]).build();
     /// assert!(matches!(result, Err(ConfigError::MissingResolver)));
     /// ```
-    pub fn build(mut self) -> Result<JwtAuth<U, C>, ConfigError> {
+    pub fn build(mut self) -> Result<JwtAuth<U, C>, ConfigError>
+    where
+        C: Clone + Send + Sync + 'static,
+    {
         if self.algorithms.is_empty() {
             return Err(ConfigError::NoAlgorithms);
         }
@@ -1037,6 +1041,7 @@ where
             oauth2: self.oauth2,
             leeway: self.leeway.as_secs() as i64,
         };
+        let cache = crate::cache::build_cache(self.token_cache, &self.algorithms);
         let verifier = Verifier {
             keys,
             algorithms: self.algorithms,
@@ -1057,7 +1062,7 @@ where
                 realm: self.realm,
                 issuer: Arc::new(issuer),
                 revocation: self.revocation,
-                cache: self.token_cache,
+                cache,
                 openapi: self.openapi,
             }),
         })

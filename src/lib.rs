@@ -68,6 +68,11 @@
 //! needs no private key. Each key serves only the allowed algorithms of its type, a JWK's
 //! `alg` narrows that to one, and with several keys a token's `kid` selects its key.
 //!
+//! With the feature `jwks`, `JwtAuthBuilder::jwks` takes the keys from a remote JWK Set
+//! instead (`JwksSource`: fetched, refreshed in the background, one shared refetch for an
+//! unknown `kid`). [`JwtAuthBuilder::verified_token_cache`] lets a token seen again skip the
+//! signature check; it is on by default when an asymmetric algorithm is allowed.
+//!
 //! # Crypto backend
 //!
 //! The features `aws-lc-rs` (default) and `rust-crypto` pick jsonwebtoken's backend. If a

@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 const SECRET: &str = "example-secret-with-at-least-32-bytes";
 
+/// The `required-features` of the examples that have some (see Cargo.toml).
+const REQUIRED_FEATURES: &[(&str, &str)] = &[("jwks_resource_server", "jwks")];
+
 fn example_binary(name: &str) -> PathBuf {
     // target/<profile>/deps/<this test> -> target/<profile>/examples/<name>
     let exe = std::env::current_exe().unwrap();
@@ -18,10 +21,15 @@ fn example_binary(name: &str) -> PathBuf {
         .join("examples")
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     // Build it even when present: a stale binary would test old code. A no-op when fresh.
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", name])
-        .status()
-        .unwrap();
+    let mut build = Command::new(env!("CARGO"));
+    build.args(["build", "--quiet", "--example", name]);
+    if let Some((_, features)) = REQUIRED_FEATURES
+        .iter()
+        .find(|(example, _)| *example == name)
+    {
+        build.args(["--features", features]);
+    }
+    let status = build.status().unwrap();
     assert!(status.success());
     binary
 }
@@ -34,9 +42,15 @@ struct Example {
 
 impl Example {
     fn start(name: &str) -> Self {
+        Self::start_with(name, &[])
+    }
+
+    /// Starts `name` with these environment variables on top of `ADDR` and `JWT_SECRET`.
+    fn start_with(name: &str, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(example_binary(name))
             .env("ADDR", "127.0.0.1:0")
             .env("JWT_SECRET", SECRET)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -366,3 +380,8 @@ fn refresh_tokens_example_rotates_detects_reuse_and_logs_out_everywhere() {
     assert_eq!(status(&example.get("/some-path", &bearer)), 401);
     assert_docs(&example);
 }
+
+/// `jwks_resource_server`: the issuer mode signs and publishes its keys, the resource server
+/// verifies with them over HTTP and follows a key rotation without a restart.
+#[cfg(feature = "jwks")]
+mod jwks_resource_server;

@@ -1,0 +1,392 @@
+//! The `jwks_resource_server` reference app: a resource server that verifies tokens with the
+//! keys of a remote JWK Set (RFC 7517 §5), and, with `MODE=issuer`, the other side: a small
+//! issuer that publishes its public keys as a JWK Set, signs tokens and rotates its key.
+//!
+//! It needs the crate's `jwks` feature:
+//!
+//! ```text
+//! # the issuer
+//! MODE=issuer ADDR=127.0.0.1:4000 cargo run --features jwks --example jwks_resource_server
+//! # the resource server
+//! JWKS_URL=http://127.0.0.1:4000/.well-known/jwks.json \
+//!     cargo run --features jwks --example jwks_resource_server
+//!
+//! curl -i -X POST localhost:4000/token -H 'content-type: application/json' -d '{"sub":"ada"}'
+//! curl -i localhost:3000/some-path -H "authorization: Bearer <the access_token>"
+//! curl -i -X POST localhost:4000/rotate   # a new key; tokens of the old one still verify
+//! ```
+//!
+//! Resource server (the default): `GET /some-path` answers 200
+//! `{"sub": .., "claims": {<the whole verified payload>}}`, anything else the layer's 401. It
+//! verifies only, with RS256 or ES256 keys from the JWK Set at `JWKS_URL` (required; plain
+//! `http` only to a loopback host). A token whose `kid` is not in the set makes the crate fetch
+//! the set again, at most once per `JWKS_MIN_REFETCH_SECS` (default 30), so a key the issuer
+//! just rotated to is picked up without a restart.
+//!
+//! Issuer (`MODE=issuer`): `GET /.well-known/jwks.json` publishes the public halves of the
+//! current key and the one before it; `POST /token` `{"sub": ..}` answers 201
+//! `{"access_token": ..}` signed with the current key (its `kid` in the header); `POST /rotate`
+//! answers 201 `{"kid": ..}` after switching to a new key. Keys are generated at startup and on
+//! rotation (RS256 first, then ES256, RS256, ...) and live only in memory. Anyone who can reach
+//! the issuer can get a token for any subject: it is a stand-in for a real identity provider,
+//! for development only.
+//!
+//! Environment: `ADDR` (default `127.0.0.1:3000`), `MODE` (`resource-server`, the default, or
+//! `issuer`), `JWKS_URL`, `JWKS_MIN_REFETCH_SECS`, and `ISSUER` and `AUDIENCE`: when set, the
+//! issuer stamps them as `iss` and `aud` and the resource server requires them. `JWT_SECRET`
+//! is not used: no HMAC key is involved. OpenAPI at `/schema/openapi.json`, Swagger UI at
+//! `/schema/swagger`, in both modes.
+
+mod common;
+
+use std::convert::Infallible;
+use std::process::ExitCode;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_FIXED_SIGNING};
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use axum_jwt_layer::{Algorithm, IssueError, JwksSource, JwtAuth, JwtAuthLayer, Key, Token};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // The crate logs JWK Set fetches (and their failures) through `tracing`; stdout stays for
+    // the "listening on" line.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .init();
+    let outcome = match env("MODE").as_deref() {
+        None | Some("resource-server") => resource_server().await,
+        Some("issuer") => issuer().await,
+        Some(other) => usage(&format!(
+            "MODE is `{other}`; expected `resource-server` (the default) or `issuer`"
+        )),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A set, non-empty environment variable.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+/// A configuration mistake: says what is wrong and exits with status 2.
+fn usage(message: &str) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(2)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource server
+
+/// `GET /some-path`: the subject and the whole verified payload.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Verified {
+    /// The token's subject.
+    sub: String,
+    /// Every claim of the verified token.
+    #[schema(value_type = Object)]
+    claims: Token,
+}
+
+/// `GET /some-path`: who the token is for, and all its claims.
+#[utoipa::path(get, path = "/some-path",
+    responses((status = 200, body = Verified), (status = 401, description = "No or bad token")))]
+async fn some_path(token: Token) -> Json<Verified> {
+    Json(Verified {
+        sub: token.sub.clone(),
+        claims: token,
+    })
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(some_path), components(schemas(Verified)))]
+struct ResourceDoc;
+
+async fn resource_server() -> Result<(), Error> {
+    let Some(url) = env("JWKS_URL") else {
+        usage(
+            "JWKS_URL is not set: give the URL of the issuer's JWK Set, \
+             e.g. http://127.0.0.1:4000/.well-known/jwks.json",
+        )
+    };
+    let mut source = JwksSource::new(url);
+    if let Some(seconds) = env("JWKS_MIN_REFETCH_SECS") {
+        let Ok(seconds) = seconds.parse() else {
+            usage("JWKS_MIN_REFETCH_SECS must be a whole number of seconds")
+        };
+        source = source.min_refetch(Duration::from_secs(seconds));
+    }
+    let mut builder = JwtAuth::<String>::builder()
+        .jwks(source)
+        .algorithms([Algorithm::RS256, Algorithm::ES256])
+        // No user store here: the subject is the user.
+        .resolver(|token: Token, _parts| async move { Ok::<_, Infallible>(Some(token.sub)) })
+        .exclude(["/schema/*"]);
+    if let Some(issuer) = env("ISSUER") {
+        builder = builder.accepted_issuers([issuer]);
+    }
+    if let Some(audience) = env("AUDIENCE") {
+        builder = builder.accepted_audiences([audience]);
+    }
+    let auth = builder.build()?;
+    // build() started the first fetch; wait for it so the first requests do not. If the issuer
+    // is not up yet, serve anyway: requests get 503 until a fetch succeeds.
+    if let Err(error) = auth.refresh_jwks().await {
+        eprintln!("warning: the JWK Set at JWKS_URL could not be fetched yet ({error}); retrying");
+    }
+    let app = Router::new()
+        .route("/some-path", get(some_path))
+        .merge(common::docs(&auth, ResourceDoc::openapi()))
+        .layer(JwtAuthLayer::new(auth));
+    common::serve("jwks_resource_server", app)
+        .await
+        .map_err(|error| error.to_string().into())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issuer
+
+/// One key of the issuer: the configuration that signs with it and its public JWK.
+struct SigningKey {
+    kid: String,
+    signer: JwtAuth<String>,
+    jwk: Value,
+}
+
+/// The keys: the current one signs; the one before it is still published, so tokens it signed
+/// verify until they expire.
+struct KeyRing {
+    current: SigningKey,
+    previous: Option<Value>,
+    /// The number of the last key made: kids are `key-1`, `key-2`, ...
+    count: u64,
+}
+
+#[derive(Clone)]
+struct Issuer {
+    keys: Arc<RwLock<KeyRing>>,
+    /// Held while a rotation generates its key, so rotations happen one after another.
+    rotation: Arc<tokio::sync::Mutex<()>>,
+    iss: Option<String>,
+    aud: Option<String>,
+}
+
+/// `POST /token` body.
+#[derive(Deserialize, utoipa::ToSchema)]
+struct TokenRequest {
+    /// The subject of the token.
+    sub: String,
+}
+
+/// `POST /token` answer.
+#[derive(Serialize, utoipa::ToSchema)]
+struct AccessToken {
+    /// The signed JWT.
+    access_token: String,
+}
+
+/// `POST /rotate` answer.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Rotated {
+    /// The kid of the new current key.
+    kid: String,
+}
+
+/// An error body in the layer's shape: `{"status_code": N, "detail": ".."}`.
+#[derive(Serialize)]
+struct Problem {
+    status_code: u16,
+    detail: &'static str,
+}
+
+fn problem(status: StatusCode, detail: &'static str) -> Response {
+    let body = Problem {
+        status_code: status.as_u16(),
+        detail,
+    };
+    (status, Json(body)).into_response()
+}
+
+/// `GET /.well-known/jwks.json`: the public keys, current first.
+#[utoipa::path(get, path = "/.well-known/jwks.json",
+    responses((status = 200, description = "The JWK Set (RFC 7517 §5)", body = Object)))]
+async fn jwks(State(issuer): State<Issuer>) -> impl IntoResponse {
+    let keys = issuer.keys.read().unwrap_or_else(PoisonError::into_inner);
+    let mut set = vec![keys.current.jwk.clone()];
+    set.extend(keys.previous.clone());
+    (
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Json(json!({ "keys": set })),
+    )
+}
+
+/// `POST /token`: a token for `sub`, signed with the current key.
+#[utoipa::path(post, path = "/token", request_body = TokenRequest,
+    responses((status = 201, body = AccessToken), (status = 400, description = "Bad subject")))]
+async fn token(State(issuer): State<Issuer>, Json(request): Json<TokenRequest>) -> Response {
+    let signed = {
+        let keys = issuer.keys.read().unwrap_or_else(PoisonError::into_inner);
+        let mut token = keys.current.signer.create_token(request.sub);
+        if let Some(iss) = &issuer.iss {
+            token = token.issuer(iss);
+        }
+        if let Some(aud) = &issuer.aud {
+            token = token.audience(aud);
+        }
+        token.sign()
+    };
+    match signed {
+        Ok(access_token) => (
+            StatusCode::CREATED,
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(AccessToken { access_token }),
+        )
+            .into_response(),
+        Err(IssueError::InvalidSubject) => problem(
+            StatusCode::BAD_REQUEST,
+            "sub must be non-empty and free of control characters",
+        ),
+        Err(error) => {
+            eprintln!("error: signing failed: {error}");
+            problem(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+        }
+    }
+}
+
+/// `POST /rotate`: a new current key; the old one stays published.
+#[utoipa::path(post, path = "/rotate",
+    responses((status = 201, body = Rotated)))]
+async fn rotate(State(issuer): State<Issuer>) -> Response {
+    let _rotation = issuer.rotation.lock().await;
+    let number = issuer
+        .keys
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .count
+        + 1;
+    // Generating an RSA key takes a while: not on the async workers.
+    let generated = match tokio::task::spawn_blocking(move || SigningKey::generate(number)).await {
+        Ok(generated) => generated,
+        Err(task) => Err(task.into()),
+    };
+    match generated {
+        Ok(key) => {
+            let kid = key.kid.clone();
+            let mut keys = issuer.keys.write().unwrap_or_else(PoisonError::into_inner);
+            let old = std::mem::replace(&mut keys.current, key);
+            keys.previous = Some(old.jwk);
+            keys.count = number;
+            eprintln!("rotated: signing with {kid}, {} still published", old.kid);
+            (StatusCode::CREATED, Json(Rotated { kid })).into_response()
+        }
+        Err(error) => {
+            eprintln!("error: key rotation failed: {error}");
+            problem(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(jwks, token, rotate),
+    components(schemas(TokenRequest, AccessToken, Rotated))
+)]
+struct IssuerDoc;
+
+impl SigningKey {
+    /// Key number `number`: RS256 when it is odd, ES256 when it is even.
+    fn generate(number: u64) -> Result<Self, Error> {
+        let kid = format!("key-{number}");
+        let (pkcs8, algorithm, jwk) = if number % 2 == 1 {
+            let pair = aws_lc_rs::rsa::KeyPair::generate(KeySize::Rsa2048)
+                .map_err(|_| "RSA key generation failed")?;
+            let pkcs8 = pair.as_der().map_err(|_| "RSA key encoding failed")?;
+            let public = pair.public_key();
+            let jwk = json!({
+                "kty": "RSA",
+                "kid": kid,
+                "use": "sig",
+                "alg": "RS256",
+                "n": URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
+                "e": URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
+            });
+            (pkcs8.as_ref().to_vec(), Algorithm::RS256, jwk)
+        } else {
+            let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+                .map_err(|_| "P-256 key generation failed")?;
+            let pkcs8 = pair.to_pkcs8v1().map_err(|_| "P-256 key encoding failed")?;
+            // The uncompressed point: 0x04 || x || y, 32 bytes each.
+            let point = pair.public_key().as_ref();
+            let (x, y) = match point {
+                [4, xy @ ..] if xy.len() == 64 => xy.split_at(32),
+                _ => return Err("unexpected P-256 public key encoding".into()),
+            };
+            let jwk = json!({
+                "kty": "EC",
+                "kid": kid,
+                "use": "sig",
+                "alg": "ES256",
+                "crv": "P-256",
+                "x": URL_SAFE_NO_PAD.encode(x),
+                "y": URL_SAFE_NO_PAD.encode(y),
+            });
+            (pkcs8.as_ref().to_vec(), Algorithm::ES256, jwk)
+        };
+        let signer = JwtAuth::<String>::builder()
+            .key(Key::private_der(pkcs8).with_kid(&kid))
+            .algorithms([algorithm])
+            // Required by build(); this configuration only signs.
+            .resolver(|token: Token, _parts| async move { Ok::<_, Infallible>(Some(token.sub)) })
+            .build()?;
+        Ok(Self { kid, signer, jwk })
+    }
+}
+
+async fn issuer() -> Result<(), Error> {
+    let first = SigningKey::generate(1)?;
+    eprintln!(
+        "issuer mode: signing with {}; /token and /rotate are open to anyone (development only)",
+        first.kid
+    );
+    let state = Issuer {
+        keys: Arc::new(RwLock::new(KeyRing {
+            current: first,
+            previous: None,
+            count: 1,
+        })),
+        rotation: Arc::default(),
+        iss: env("ISSUER"),
+        aud: env("AUDIENCE"),
+    };
+    let app = Router::new()
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/token", post(token))
+        .route("/rotate", post(rotate))
+        .merge(SwaggerUi::new("/schema/swagger").url("/schema/openapi.json", IssuerDoc::openapi()))
+        .with_state(state);
+    common::serve("jwks_resource_server", app)
+        .await
+        .map_err(|error| error.to_string().into())
+}

@@ -1,0 +1,207 @@
+//! `jwks_resource_server`: the issuer mode signs and publishes its keys, the resource server
+//! verifies with them over HTTP and follows a key rotation without a restart.
+
+use super::*;
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+const NAME: &str = "jwks_resource_server";
+const ISSUER: &str = "https://issuer.example";
+const AUDIENCE: &str = "orders-api";
+
+fn start_issuer(env: &[(&str, &str)]) -> Example {
+    let mut all = vec![("MODE", "issuer")];
+    all.extend_from_slice(env);
+    Example::start_with(NAME, &all)
+}
+
+fn start_resource_server(issuer: &Example, env: &[(&str, &str)]) -> Example {
+    let url = format!("http://{}/.well-known/jwks.json", issuer.addr);
+    let mut all = vec![("JWKS_URL", url.as_str()), ("JWKS_MIN_REFETCH_SECS", "1")];
+    all.extend_from_slice(env);
+    Example::start_with(NAME, &all)
+}
+
+/// `POST /token` for `sub`: the access token.
+fn issue(issuer: &Example, sub: &str) -> String {
+    let body = json!({ "sub": sub }).to_string();
+    let reply = issuer.post("/token", "application/json", &body, "");
+    assert_eq!(status(&reply), 201, "{}", reply.body);
+    let token: Value = serde_json::from_str(&reply.body).unwrap();
+    token["access_token"].as_str().unwrap().to_owned()
+}
+
+/// `POST /rotate`: the new kid.
+fn rotate(issuer: &Example) -> String {
+    let reply = issuer.post("/rotate", "application/json", "", "");
+    assert!(matches!(status(&reply), 200 | 201), "{}", reply.head);
+    let body: Value = serde_json::from_str(&reply.body).unwrap();
+    body["kid"].as_str().unwrap().to_owned()
+}
+
+/// The kids of the published JWK Set, sorted; checks every member is a public signing key.
+fn published_kids(issuer: &Example) -> Vec<String> {
+    let reply = issuer.get("/.well-known/jwks.json", "");
+    assert_eq!(status(&reply), 200, "{}", reply.head);
+    let set: Value = serde_json::from_str(&reply.body).unwrap();
+    let mut kids: Vec<String> = set["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| {
+            assert_eq!(key["use"], "sig", "{key}");
+            for private in ["d", "p", "q", "dp", "dq", "qi"] {
+                assert!(
+                    key.get(private).is_none(),
+                    "private member {private} in {key}"
+                );
+            }
+            key["kid"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    kids.sort();
+    kids
+}
+
+/// Segment `index` of a JWT (0: header, 1: payload) as JSON, not verified.
+fn segment(jwt: &str, index: usize) -> Value {
+    let encoded = jwt.split('.').nth(index).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn bearer(jwt: &str) -> String {
+    format!("Authorization: Bearer {jwt}\r\n")
+}
+
+/// `GET /some-path` with `jwt`: 200, and the body is the subject and the token's payload.
+fn assert_accepted(server: &Example, jwt: &str, sub: &str) {
+    let reply = server.get("/some-path", &bearer(jwt));
+    assert_eq!(status(&reply), 200, "{}", reply.body);
+    let body: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(body, json!({ "sub": sub, "claims": segment(jwt, 1) }));
+}
+
+fn assert_refused(server: &Example, jwt: &str) {
+    let reply = server.get("/some-path", &bearer(jwt));
+    assert_eq!(status(&reply), 401, "{}", reply.body);
+    let challenge = header(&reply, "www-authenticate").unwrap();
+    assert!(
+        challenge.contains(r#"error="invalid_token""#),
+        "{challenge}"
+    );
+    assert!(!reply.body.contains(jwt));
+}
+
+#[test]
+fn jwks_resource_server_example_verifies_issued_tokens_across_rotations() {
+    let stamps = [("ISSUER", ISSUER), ("AUDIENCE", AUDIENCE)];
+    let issuer = start_issuer(&stamps);
+    let mut server = start_resource_server(&issuer, &stamps);
+
+    let first = issue(&issuer, "ada");
+    let header_1 = segment(&first, 0);
+    assert_eq!(header_1["alg"], "RS256");
+    let kid_1 = header_1["kid"].as_str().unwrap().to_owned();
+    assert_eq!(published_kids(&issuer), [kid_1.as_str()]);
+    let payload = segment(&first, 1);
+    assert_eq!(
+        (&payload["iss"], &payload["aud"]),
+        (&json!(ISSUER), &json!(AUDIENCE))
+    );
+    assert_accepted(&server, &first, "ada");
+
+    let anonymous = server.get("/some-path", "");
+    assert_eq!(status(&anonymous), 401, "{}", anonymous.head);
+    assert!(header(&anonymous, "www-authenticate")
+        .unwrap()
+        .starts_with("Bearer"));
+
+    // A rotation: the new key signs, the old one stays published, the resource server
+    // fetches the set again for the unknown kid and accepts both without a restart.
+    let kid_2 = rotate(&issuer);
+    assert_ne!(kid_2, kid_1);
+    let mut both = vec![kid_1.clone(), kid_2.clone()];
+    both.sort();
+    assert_eq!(published_kids(&issuer), both);
+    let second = issue(&issuer, "bob");
+    let header_2 = segment(&second, 0);
+    assert_eq!(header_2["kid"], kid_2.as_str());
+    assert_eq!(header_2["alg"], "ES256");
+    assert_accepted(&server, &second, "bob");
+    assert_accepted(&server, &first, "ada");
+
+    // Past the refetch cooldown, another rotation: the first key is no longer published,
+    // so its tokens are refused once the resource server has the new set.
+    std::thread::sleep(Duration::from_millis(1500));
+    let kid_3 = rotate(&issuer);
+    let mut last_two = vec![kid_2.clone(), kid_3.clone()];
+    last_two.sort();
+    assert_eq!(published_kids(&issuer), last_two);
+    let third = issue(&issuer, "cy");
+    assert_eq!(segment(&third, 0)["kid"], kid_3.as_str());
+    assert_accepted(&server, &third, "cy");
+    assert_accepted(&server, &second, "bob");
+    assert_refused(&server, &first);
+
+    let doc = assert_docs(&server);
+    assert_eq!(
+        doc["paths"]["/some-path"]["get"]["security"],
+        json!([{"BearerToken": []}])
+    );
+    let issuer_doc = assert_docs(&issuer);
+    assert!(issuer_doc["paths"]["/token"]["post"].is_object());
+
+    // Ctrl-C: a clean exit.
+    let signal = Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signal.success());
+    let started = Instant::now();
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "did not shut down"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn jwks_resource_server_example_requires_the_configured_issuer_and_audience() {
+    // An issuer that stamps neither `iss` nor `aud`.
+    let issuer = start_issuer(&[]);
+    let strict = start_resource_server(&issuer, &[("ISSUER", ISSUER), ("AUDIENCE", AUDIENCE)]);
+    let lenient = start_resource_server(&issuer, &[]);
+    let jwt = issue(&issuer, "ada");
+    assert!(segment(&jwt, 1).get("iss").is_none());
+    assert_accepted(&lenient, &jwt, "ada");
+    assert_refused(&strict, &jwt);
+
+    // A resource server for another audience refuses the stamped tokens.
+    let stamping = start_issuer(&[("ISSUER", ISSUER), ("AUDIENCE", AUDIENCE)]);
+    let elsewhere = start_resource_server(
+        &stamping,
+        &[("ISSUER", ISSUER), ("AUDIENCE", "billing-api")],
+    );
+    assert_refused(&elsewhere, &issue(&stamping, "ada"));
+}
+
+#[test]
+fn jwks_resource_server_example_exits_2_without_jwks_url() {
+    let output = Command::new(example_binary(NAME))
+        .env("ADDR", "127.0.0.1:0")
+        .env_remove("JWKS_URL")
+        .env_remove("MODE")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("JWKS_URL"));
+}
