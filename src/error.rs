@@ -56,6 +56,9 @@ pub enum AuthErrorKind {
     /// No verification keys are loaded yet: the remote JWK Set (feature `jwks`) could not be
     /// fetched. 503, never a pass.
     KeysUnavailable,
+    /// A custom [`AuthBackend`](crate::AuthBackend) refused the credential it found: 401
+    /// `invalid_token`.
+    CredentialRefused,
 }
 
 /// Why a request was malformed (400 `invalid_request`).
@@ -215,7 +218,8 @@ impl AuthError {
             AuthErrorKind::MissingToken
             | AuthErrorKind::InvalidToken(_)
             | AuthErrorKind::UserNotFound
-            | AuthErrorKind::Revoked => StatusCode::UNAUTHORIZED,
+            | AuthErrorKind::Revoked
+            | AuthErrorKind::CredentialRefused => StatusCode::UNAUTHORIZED,
             AuthErrorKind::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             AuthErrorKind::ResolverFailed => StatusCode::INTERNAL_SERVER_ERROR,
             AuthErrorKind::StoreUnavailable | AuthErrorKind::KeysUnavailable => {
@@ -236,7 +240,8 @@ impl AuthError {
             AuthErrorKind::InvalidRequest(_) => Some("invalid_request"),
             AuthErrorKind::InvalidToken(_)
             | AuthErrorKind::UserNotFound
-            | AuthErrorKind::Revoked => Some("invalid_token"),
+            | AuthErrorKind::Revoked
+            | AuthErrorKind::CredentialRefused => Some("invalid_token"),
             AuthErrorKind::MissingToken
             | AuthErrorKind::ResolverFailed
             | AuthErrorKind::StoreUnavailable
@@ -259,6 +264,7 @@ impl AuthError {
             AuthErrorKind::InvalidToken(_)
             | AuthErrorKind::UserNotFound
             | AuthErrorKind::Revoked => "Invalid or expired token",
+            AuthErrorKind::CredentialRefused => "Invalid credentials",
             AuthErrorKind::ResolverFailed => "Internal server error",
             AuthErrorKind::StoreUnavailable | AuthErrorKind::KeysUnavailable => {
                 "Service temporarily unavailable"
@@ -305,9 +311,6 @@ pub enum ConfigError {
     /// No key or secret was configured.
     #[error("no key configured: call .secret(..), .key(..) or .jwk_set(..)")]
     MissingKey,
-    /// No user resolver was configured.
-    #[error("no user resolver configured: call .resolver(..) or .user_resolver(..)")]
-    MissingResolver,
     /// An HMAC secret is shorter than its hash output.
     #[error("{algorithm:?} secret is {actual} bytes; at least {required} are required (RFC 7518 section 3.2)")]
     SecretTooShort {

@@ -54,11 +54,22 @@
 //!    the configured allow-list (never taken from the token alone), no `crit`/`b64`, an
 //!    access-token `typ`, the key by `kid`, the signature, then a payload without duplicate
 //!    keys and the claim checks (`exp` required, `nbf`, `iat`, issuer, audience, lifetime).
-//! 4. **resolve**: the [`UserResolver`] turns the token into a user.
-//! 5. **attach**: [`Token`] and [`AuthUser`] go into the request extensions.
+//! 4. **revoke**: with a [`RevocationStore`], the token's `jti`, login family and subject are
+//!    looked up (a store that cannot answer refuses the request: 503).
+//! 5. **resolve**: the [`UserResolver`] turns the token into a user.
+//! 6. **attach**: [`Token`] and [`AuthUser`] go into the request extensions.
 //!
 //! Every rejection goes through one [`ErrorHandler`]; the default answers
 //! `{"status_code": N, "detail": ".."}` with a description from a fixed set.
+//!
+//! # Other schemes
+//!
+//! [`JwtAuthLayer`] is the general [`AuthLayer`] with the JWT backend ([`jwt::JwtBackend`]).
+//! Skip, revoke, resolve, attach and the error mapping are shared by every backend: implement
+//! [`AuthBackend`] for your own scheme (an API key, mTLS, ...), build an [`Authenticator`]
+//! with [`AuthenticatorBuilder::new`], and serve it with [`AuthLayer::new`]. A resolver is
+//! optional: without one the layer attaches the credential alone (a verify-only resource
+//! server).
 //!
 //! # Keys
 //!
@@ -92,71 +103,59 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-mod cache;
-mod config;
-#[cfg(feature = "cookie")]
-mod cookie;
+// Top to bottom: openapi -> jwt -> layer -> flow -> backend, issue -> revocation -> keys ->
+// the model (token, error, time, response). `tests/module_graph.rs` checks that imports only
+// run downwards and that no files import each other in a cycle.
+mod backend;
 mod error;
-mod exclude;
-mod extract;
-mod future;
+mod flow;
 mod issue;
-#[cfg(feature = "jwks")]
-mod jwks;
-mod key;
-mod key_source;
+pub mod jwt;
 mod keys;
 mod layer;
-mod login;
-mod logout;
-mod oauth2;
 #[cfg(feature = "openapi")]
 mod openapi;
-mod refresh;
-mod resolver;
 mod response;
 mod revocation;
-mod service;
-mod source;
+mod time;
 mod token;
-mod verify;
 
 #[cfg(feature = "cookie")]
 pub use ::cookie::SameSite;
-pub use config::{JwtAuth, JwtAuthBuilder};
-#[cfg(feature = "cookie")]
-pub use cookie::AuthCookie;
+pub use backend::AuthBackend;
 pub use error::{
     AuthError, AuthErrorKind, ConfigError, InvalidRequestReason, InvalidTokenReason, IssueError,
 };
-pub use extract::{AuthUser, MissingAuthentication};
-pub use future::ResponseFuture;
-pub use issue::TokenBuilder;
+pub use flow::attach::{AuthUser, MissingAuthentication};
+pub use flow::authenticator::{Authenticator, AuthenticatorBuilder};
+pub use flow::reject::{DefaultErrorHandler, ErrorHandler};
+pub use flow::resolve::UserResolver;
+#[cfg(feature = "cookie")]
+pub use issue::AuthCookie;
+pub use issue::{
+    Login, Logout, OAuth2Error, PasswordGrant, RefreshError, RefreshErrorKind, RefreshTokens,
+    Refreshed, TokenBuilder,
+};
 /// A JSON Web Key (RFC 7517), as jsonwebtoken parses it; see [`Key::from_jwk`].
 pub use jsonwebtoken::jwk::Jwk;
 /// A JWK Set (RFC 7517 §5), as jsonwebtoken parses it; see [`JwtAuthBuilder::jwk_set`].
 pub use jsonwebtoken::jwk::JwkSet;
 pub use jsonwebtoken::Algorithm;
+pub use jwt::auth::{JwtAuth, JwtAuthLayer, JwtAuthService};
+pub use jwt::builder::JwtAuthBuilder;
+pub use jwt::source::TokenSource;
 #[cfg(feature = "jwks")]
-pub use jwks::{JwksError, JwksErrorKind, JwksSource};
-pub use key::Key;
-pub use layer::JwtAuthLayer;
-pub use login::Login;
-pub use logout::Logout;
-pub use oauth2::{OAuth2Error, PasswordGrant};
+pub use keys::remote::{JwksError, JwksErrorKind, JwksSource};
+pub use keys::Key;
+pub use layer::{AuthLayer, AuthService, ResponseFuture};
 #[cfg(feature = "openapi")]
 pub use openapi::OpenApiSecurity;
-pub use refresh::{RefreshError, RefreshErrorKind, RefreshTokens, Refreshed};
-pub use resolver::UserResolver;
-pub use response::{DefaultErrorHandler, ErrorHandler};
 #[cfg(feature = "redis")]
 pub use revocation::RedisRevocationStore;
 pub use revocation::{
     MemoryRevocationStore, Revocation, RevocationStore, Rotation, StoreError, StoreErrorKind,
     TokenIds,
 };
-pub use service::JwtAuthService;
-pub use source::TokenSource;
 pub use token::{Audience, Claims, Token};
 
 /// The HTTP client the remote JWK Set is fetched with, re-exported so a custom client (see

@@ -8,10 +8,11 @@ use utoipa::openapi::security::{
 use utoipa::openapi::{Components, OpenApi};
 use utoipa::Modify;
 
-use crate::config::JwtAuth;
-use crate::exclude::Excludes;
+use crate::flow::authenticator::Authenticator;
+use crate::flow::skip::Excludes;
+use crate::jwt::backend::JwtBackend;
 
-/// The OpenAPI side of a [`JwtAuth`]: apply it to a document with [`Modify::modify`] (or
+/// The OpenAPI side of a [`JwtAuth`](crate::JwtAuth): apply it to a document with [`Modify::modify`] (or
 /// list it in `#[openapi(modifiers(..))]`).
 ///
 /// The scheme follows the preset: `http` bearer with `bearerFormat: JWT` for the
@@ -49,7 +50,7 @@ impl std::fmt::Debug for OpenApiSecurity {
     }
 }
 
-impl<U, C> JwtAuth<U, C> {
+impl<U, C> Authenticator<JwtBackend<C>, U> {
     /// The OpenAPI security scheme of this configuration, ready to modify a document.
     ///
     /// ```
@@ -61,15 +62,15 @@ impl<U, C> JwtAuth<U, C> {
     /// # let _ = security;
     /// ```
     pub fn openapi(&self) -> OpenApiSecurity {
-        let inner = &self.inner;
-        let naming = &inner.openapi;
+        let backend = self.backend();
+        let naming = &backend.openapi;
         let description = naming.description.clone();
         let with_description = |name: &str| match &description {
             Some(d) => ApiKeyValue::with_description(name, d.as_str()),
             None => ApiKeyValue::new(name),
         };
-        let first = inner.sources.first();
-        let scheme = if let Some(oauth2) = &inner.issuer.oauth2 {
+        let first = backend.sources.first();
+        let scheme = if let Some(oauth2) = &backend.issuer.oauth2 {
             let scopes: Scopes = oauth2
                 .scopes
                 .iter()
@@ -94,7 +95,7 @@ impl<U, C> JwtAuth<U, C> {
         OpenApiSecurity {
             name: naming.name.clone(),
             scheme,
-            excludes: inner.excludes.clone(),
+            excludes: self.inner.skip.clone(),
         }
     }
 }

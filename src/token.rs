@@ -9,6 +9,9 @@ pub type Claims = Map<String, Value>;
 /// The names of the registered claims that [`Token`] types itself.
 pub(crate) const REGISTERED: [&str; 8] = ["sub", "exp", "iat", "nbf", "iss", "aud", "jti", "fid"];
 
+/// The header `typ` of refresh tokens; access tokens have none, `JWT` or `at+jwt`.
+pub(crate) const REFRESH_TYP: &str = "refresh+jwt";
+
 /// A verified token: its registered claims, typed, and the custom claims `C` flattened at the
 /// top level of the payload.
 ///
@@ -117,14 +120,6 @@ fn string(value: Option<Value>) -> Option<String> {
     match value {
         Some(Value::String(s)) => Some(s),
         _ => None,
-    }
-}
-
-impl<C> Token<C> {
-    /// The identifiers revocation is checked against; `None` without a `jti`.
-    pub(crate) fn ids(&self) -> Option<crate::revocation::TokenIds<'_>> {
-        let ids = crate::revocation::TokenIds::new(self.jti.as_deref()?, &self.sub);
-        Some(ids.family(self.fid.as_deref()).issued_at(self.iat))
     }
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::response::{IntoResponse, Response};
 use axum_jwt_layer::{
-    Algorithm, AuthError, AuthErrorKind, ConfigError, JwtAuth, Token, TokenSource,
+    Algorithm, AuthError, AuthErrorKind, AuthUser, ConfigError, JwtAuth, Token, TokenSource,
 };
 use common::*;
 use http::StatusCode;
@@ -128,11 +128,6 @@ fn other_refused_configurations() {
         error,
         ConfigError::AlgorithmKeyMismatch(Algorithm::RS256)
     ));
-    let error = JwtAuth::<User>::builder()
-        .secret(SECRET)
-        .build()
-        .unwrap_err();
-    assert!(matches!(error, ConfigError::MissingResolver));
     let error = JwtAuth::<String>::builder()
         .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
         .build()
@@ -462,4 +457,30 @@ async fn key_rotation_by_kid() {
         Some("2025")
     );
     assert!(old.verify(&pinned).is_ok());
+}
+
+/// A resolver is optional: a verify-only configuration attaches the token alone. Handlers
+/// that ask for the user get a 500 naming the misconfiguration; a bad token is still a 401.
+#[tokio::test]
+async fn a_configuration_without_resolver_attaches_the_token_alone() {
+    let auth = JwtAuth::<User>::builder().secret(SECRET).build().unwrap();
+    let app = axum::Router::new()
+        .route(
+            "/token",
+            axum::routing::get(|token: Token| async move { token.sub }),
+        )
+        .route(
+            "/some-path",
+            axum::routing::get(|AuthUser(user): AuthUser<User>| async move { user.id }),
+        )
+        .layer(axum_jwt_layer::JwtAuthLayer::new(auth));
+    let jwt = token(&claims("alice"));
+    let reply = bearer(&app, "/token", &jwt).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, "alice");
+    let reply = bearer(&app, "/some-path", &jwt).await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(reply.body.contains("no resolver"), "{}", reply.body);
+    let reply = bearer(&app, "/token", "not.a.token").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }

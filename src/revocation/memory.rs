@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::future::{ready, Future};
 use std::sync::{Mutex, MutexGuard};
 
-use super::{Revocation, RevocationStore, Rotation, StoreError, TokenIds};
-use crate::config::now;
+use super::store::{Revocation, RevocationStore, Rotation, StoreError, TokenIds};
+use crate::time::now;
 
 /// Revoked tokens, families and subjects, and the current refresh token of each family, held
 /// in memory for one instance (use a shared store such as Redis for several). Bounded to

@@ -7,7 +7,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands as _, Script};
 
-use super::{Revocation, RevocationStore, Rotation, StoreError, TokenIds};
+use super::store::{Revocation, RevocationStore, Rotation, StoreError, TokenIds};
 
 /// Keeps the larger "issued up to" time of a subject and extends its expiry.
 const SUBJECT_SCRIPT: &str = r"

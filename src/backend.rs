@@ -1,0 +1,106 @@
+//! [`AuthBackend`]: how a scheme finds its credential in a request and checks it. JWT is one
+//! backend; the rest of the flow (skip, revoke, resolve, attach, reject) is shared by all.
+
+use std::future::Future;
+
+use http::request::Parts;
+
+use crate::error::AuthError;
+use crate::revocation::TokenIds;
+
+/// An authentication scheme: finds its credential in the request head and checks it
+/// (Litestar's `AbstractAuthenticationMiddleware.authenticate_request`).
+///
+/// The answer is one of three:
+/// - `Ok(None)`: no credential of this scheme in the request. The layer answers 401
+///   (`AuthErrorKind::MissingToken`) unless the route is excluded.
+/// - `Err(error)`: a credential was presented and refused; `error` decides the response
+///   (for example [`AuthErrorKind::CredentialRefused`](crate::AuthErrorKind::CredentialRefused)
+///   for 401, [`AuthErrorKind::InvalidRequest`](crate::AuthErrorKind::InvalidRequest) for 400).
+/// - `Ok(Some(credential))`: the checked credential. The layer then asks the
+///   [`UserResolver`](crate::UserResolver) for the user, and puts the credential and
+///   [`AuthUser`](crate::AuthUser) in the request extensions.
+///
+/// Give a backend to [`AuthenticatorBuilder::new`](crate::AuthenticatorBuilder::new) and wrap routes
+/// with [`AuthLayer`](crate::AuthLayer): excludes, the resolver, the extractors and the error
+/// mapping work as they do for JWT.
+///
+/// ```
+/// use axum::{routing::get, Router};
+/// use axum_jwt_layer::{
+///     AuthBackend, AuthError, AuthErrorKind, AuthLayer, AuthUser, AuthenticatorBuilder,
+/// };
+/// use http::request::Parts;
+/// use std::{convert::Infallible, future::Future};
+///
+/// /// The key a request presented in `X-API-Key`, once checked.
+/// #[derive(Clone, Debug)]
+/// struct ApiKey(String);
+///
+/// struct ApiKeys;
+///
+/// impl AuthBackend for ApiKeys {
+///     type Credential = ApiKey;
+///
+///     fn authenticate(&self, parts: &Parts)
+///         -> impl Future<Output = Result<Option<ApiKey>, AuthError>> + Send {
+///         let found = match parts.headers.get("x-api-key").map(|v| v.to_str()) {
+///             None => Ok(None),
+///             Some(Ok("key-1")) => Ok(Some(ApiKey("key-1".to_owned()))),
+///             Some(_) => Err(AuthError::new(AuthErrorKind::CredentialRefused)),
+///         };
+///         async move { found }
+///     }
+/// }
+///
+/// let auth = AuthenticatorBuilder::new(ApiKeys)
+///     .resolver(|key: ApiKey, _parts: &Parts| async move {
+///         Ok::<_, Infallible>(Some(format!("owner of {}", key.0)))
+///     })
+///     .exclude(["/health"])
+///     .build()
+///     .unwrap();
+/// let app: Router = Router::new()
+///     .route("/me", get(|AuthUser(user): AuthUser<String>| async move { user }))
+///     .route("/health", get(|| async { "ok" }))
+///     .layer(AuthLayer::new(auth));
+/// # let _ = app;
+/// ```
+pub trait AuthBackend: Send + Sync + 'static {
+    /// What a checked request carries: the layer puts it in the request extensions, and the
+    /// resolver receives it.
+    type Credential: Clone + Send + Sync + 'static;
+
+    /// Finds and checks the credential of this scheme in `parts`.
+    fn authenticate(
+        &self,
+        parts: &Parts,
+    ) -> impl Future<Output = Result<Option<Self::Credential>, AuthError>> + Send;
+
+    /// The ids a [`RevocationStore`](crate::RevocationStore) knows `credential` by, for
+    /// configurations with a store (step *revoke*). `None`, the default, means the credential
+    /// cannot be checked, and a configuration with a store refuses it. The JWT backend answers
+    /// the token's `jti`, login family, subject and `iat`.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthBackend, AuthError, TokenIds};
+    /// # use http::request::Parts;
+    /// # use std::future::Future;
+    /// struct Sessions;
+    /// impl AuthBackend for Sessions {
+    ///     type Credential = (String, String); // (session id, user id)
+    /// #   fn authenticate(&self, _: &Parts) -> impl Future<Output = Result<Option<Self::Credential>, AuthError>> + Send {
+    /// #       async { Ok(None) }
+    /// #   }
+    ///     fn revocation_ids(credential: &Self::Credential) -> Option<TokenIds<'_>> {
+    ///         Some(TokenIds::new(&credential.0, &credential.1))
+    ///     }
+    /// }
+    /// let session = ("s-1".to_owned(), "alice".to_owned());
+    /// assert_eq!(Sessions::revocation_ids(&session).unwrap().jti, "s-1");
+    /// ```
+    fn revocation_ids(credential: &Self::Credential) -> Option<TokenIds<'_>> {
+        let _ = credential;
+        None
+    }
+}

@@ -1,0 +1,287 @@
+//! [`Authenticator`]: a backend with the shared steps around it (excludes, revocation, the
+//! resolver, the error mapping), and [`AuthenticatorBuilder`] for any backend.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::response::Response;
+use http::request::Parts;
+use http::Method;
+
+use super::pipeline::{Resolve, Shared, WithResolver, WithoutResolver};
+use super::reject::{DefaultErrorHandler, ErrorHandler, Reject};
+use super::resolve::UserResolver;
+use super::skip::Excludes;
+use crate::backend::AuthBackend;
+use crate::error::{AuthError, ConfigError};
+use crate::response::valid_realm;
+use crate::revocation::ErasedStore;
+
+/// An authentication configuration: a backend ([`AuthBackend`]) and the steps every backend
+/// shares. Cheap to clone (one `Arc`). [`JwtAuth`](crate::JwtAuth) is the one for JWT; build
+/// one for your own backend with [`AuthenticatorBuilder::new`] and serve it with
+/// [`AuthLayer`](crate::AuthLayer).
+///
+/// ```
+/// # use axum_jwt_layer::{AuthBackend, AuthError, Authenticator, AuthenticatorBuilder};
+/// # use http::request::Parts;
+/// # use std::future::Future;
+/// # struct Anyone;
+/// # impl AuthBackend for Anyone {
+/// #     type Credential = ();
+/// #     fn authenticate(&self, _: &Parts) -> impl Future<Output = Result<Option<()>, AuthError>> + Send {
+/// #         async { Ok(Some(())) }
+/// #     }
+/// # }
+/// let auth: Authenticator<Anyone, ()> = AuthenticatorBuilder::new(Anyone).build().unwrap();
+/// let shared = auth.clone(); // the same configuration
+/// # let _ = shared;
+/// ```
+pub struct Authenticator<B, U> {
+    pub(crate) inner: Arc<Shared<B, U>>,
+}
+
+impl<B, U> Clone for Authenticator<B, U> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<B: fmt::Debug, U> fmt::Debug for Authenticator<B, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shared = &self.inner;
+        f.debug_struct("Authenticator")
+            .field("backend", &shared.backend)
+            .field("excludes", &shared.skip)
+            .field("revocation", &shared.revocation.is_some())
+            .field("realm", &shared.reject.realm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B, U> Authenticator<B, U> {
+    /// The backend.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthBackend, AuthError, AuthenticatorBuilder};
+    /// # use http::request::Parts;
+    /// # use std::future::Future;
+    /// #[derive(Debug, PartialEq)]
+    /// struct Anyone;
+    /// # impl AuthBackend for Anyone {
+    /// #     type Credential = ();
+    /// #     fn authenticate(&self, _: &Parts) -> impl Future<Output = Result<Option<()>, AuthError>> + Send {
+    /// #         async { Ok(Some(())) }
+    /// #     }
+    /// # }
+    /// let auth = AuthenticatorBuilder::<Anyone, ()>::new(Anyone).build().unwrap();
+    /// assert_eq!(auth.backend(), &Anyone);
+    /// ```
+    pub fn backend(&self) -> &B {
+        &self.inner.backend
+    }
+
+    /// The response the layer would send for `error` (the configured error handler).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthError, AuthErrorKind, JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+    /// let response = auth.error_response(&AuthError::new(AuthErrorKind::MissingToken));
+    /// assert_eq!(response.status(), 401);
+    /// ```
+    pub fn error_response(&self, error: &AuthError) -> Response {
+        self.inner.reject.response(error)
+    }
+}
+
+/// Builds an [`Authenticator`] for any [`AuthBackend`]. Defaults: no excludes but OPTIONS,
+/// no resolver (requests carry the credential alone), the default error handler, realm `api`.
+///
+/// ```
+/// # use axum_jwt_layer::{AuthBackend, AuthError, AuthenticatorBuilder};
+/// # use http::{request::Parts, Method};
+/// # use std::{convert::Infallible, future::Future};
+/// # #[derive(Debug)] struct Anyone;
+/// # impl AuthBackend for Anyone {
+/// #     type Credential = ();
+/// #     fn authenticate(&self, _: &Parts) -> impl Future<Output = Result<Option<()>, AuthError>> + Send {
+/// #         async { Ok(Some(())) }
+/// #     }
+/// # }
+/// let auth = AuthenticatorBuilder::new(Anyone)
+///     .resolver(|(), _parts: &Parts| async { Ok::<_, Infallible>(Some("someone".to_owned())) })
+///     .exclude(["/health", "/docs/*"])
+///     .exclude_methods([Method::OPTIONS, Method::HEAD])
+///     .realm("internal")
+///     .build()
+///     .unwrap();
+/// assert!(format!("{auth:?}").contains("internal"));
+/// ```
+pub struct AuthenticatorBuilder<B, U> {
+    backend: B,
+    revocation: Option<Arc<dyn ErasedStore>>,
+    settings: Settings<B, U>,
+}
+
+impl<B, U> fmt::Debug for AuthenticatorBuilder<B, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthenticatorBuilder")
+            .field("excludes", &self.settings.excludes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B: AuthBackend, U: Clone + Send + Sync + 'static> AuthenticatorBuilder<B, U> {
+    /// Starts a configuration around `backend`.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthBackend, AuthError, AuthenticatorBuilder};
+    /// # use http::request::Parts;
+    /// # use std::future::Future;
+    /// # struct Anyone;
+    /// # impl AuthBackend for Anyone {
+    /// #     type Credential = ();
+    /// #     fn authenticate(&self, _: &Parts) -> impl Future<Output = Result<Option<()>, AuthError>> + Send {
+    /// #         async { Ok(Some(())) }
+    /// #     }
+    /// # }
+    /// let builder = AuthenticatorBuilder::<Anyone, String>::new(Anyone);
+    /// # let _ = builder;
+    /// ```
+    pub fn new(backend: B) -> Self {
+        Self {
+            backend,
+            revocation: None,
+            settings: Settings::new(),
+        }
+    }
+
+    /// The user resolver, as a closure over the credential and the request head.
+    pub fn resolver<F, Fut, E>(self, resolver: F) -> Self
+    where
+        F: Fn(B::Credential, &Parts) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Option<U>, E>> + Send + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+    {
+        self.user_resolver(resolver)
+    }
+
+    /// The user resolver, as a type implementing [`UserResolver`].
+    pub fn user_resolver(mut self, resolver: impl UserResolver<U, B::Credential>) -> Self {
+        self.settings.resolver(resolver);
+        self
+    }
+
+    /// Adds anchored exclude patterns (see
+    /// [`JwtAuthBuilder::exclude`](crate::JwtAuthBuilder::exclude)).
+    pub fn exclude<S: Into<String>>(mut self, patterns: impl IntoIterator<Item = S>) -> Self {
+        self.settings
+            .excludes
+            .extend(patterns.into_iter().map(Into::into));
+        self
+    }
+
+    /// Methods that skip authentication. Default: OPTIONS.
+    pub fn exclude_methods(mut self, methods: impl IntoIterator<Item = Method>) -> Self {
+        self.settings.exclude_methods = methods.into_iter().collect();
+        self
+    }
+
+    /// Allows an exclude pattern that covers every path.
+    pub fn allow_exclude_all(mut self, on: bool) -> Self {
+        self.settings.allow_exclude_all = on;
+        self
+    }
+
+    /// Replaces the default error response.
+    pub fn error_handler(mut self, handler: impl ErrorHandler) -> Self {
+        self.settings.error_handler = Some(Box::new(handler));
+        self
+    }
+
+    /// The realm of the `WWW-Authenticate` challenge. Default `api`.
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        self.settings.realm = realm.into();
+        self
+    }
+
+    /// Consults `store` for every credential the backend accepts, before the resolver (see
+    /// [`AuthBackend::revocation_ids`]).
+    pub fn revocation(mut self, store: impl crate::RevocationStore) -> Self {
+        self.revocation = Some(Arc::new(store));
+        self
+    }
+
+    /// Checks the settings and builds the configuration.
+    pub fn build(self) -> Result<Authenticator<B, U>, ConfigError> {
+        self.settings.build(self.backend, self.revocation)
+    }
+}
+
+/// What every backend shares, as the builders collect it.
+pub(crate) struct Settings<B, U> {
+    pub(crate) excludes: Vec<String>,
+    pub(crate) exclude_methods: Vec<Method>,
+    pub(crate) allow_exclude_all: bool,
+    resolve: Option<Arc<dyn Resolve<B, U>>>,
+    pub(crate) error_handler: Option<Box<dyn ErrorHandler>>,
+    pub(crate) realm: String,
+}
+
+impl<B, U> Settings<B, U> {
+    pub(crate) fn new() -> Self {
+        Self {
+            excludes: Vec::new(),
+            exclude_methods: vec![Method::OPTIONS],
+            allow_exclude_all: false,
+            resolve: None,
+            error_handler: None,
+            realm: "api".to_owned(),
+        }
+    }
+
+    pub(crate) fn resolver(&mut self, resolver: impl UserResolver<U, B::Credential>)
+    where
+        B: AuthBackend,
+        U: Clone + Send + Sync + 'static,
+    {
+        self.resolve = Some(Arc::new(WithResolver(resolver)));
+    }
+
+    /// Checks the shared settings and puts the configuration together.
+    pub(crate) fn build(
+        self,
+        backend: B,
+        revocation: Option<Arc<dyn ErasedStore>>,
+    ) -> Result<Authenticator<B, U>, ConfigError>
+    where
+        B: AuthBackend,
+        U: Clone + Send + Sync + 'static,
+    {
+        if !valid_realm(&self.realm) {
+            return Err(ConfigError::InvalidRealm);
+        }
+        let skip = Excludes::build(&self.excludes, self.exclude_methods, self.allow_exclude_all)?;
+        let reject = Reject {
+            handler: self
+                .error_handler
+                .unwrap_or_else(|| Box::new(DefaultErrorHandler)),
+            realm: self.realm,
+        };
+        let resolve = self.resolve.unwrap_or_else(|| Arc::new(WithoutResolver));
+        Ok(Authenticator {
+            inner: Arc::new(Shared {
+                backend,
+                skip,
+                revocation,
+                resolve,
+                reject,
+            }),
+        })
+    }
+}

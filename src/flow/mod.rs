@@ -1,0 +1,13 @@
+//! The steps every backend shares, one file each: *skip* (`skip.rs`), *authenticate*
+//! (`authenticate.rs`, the backend), *revoke* (`revoke.rs`), *resolve* (`resolve.rs`),
+//! *attach* (`attach.rs`) and *reject* (`reject.rs`). `pipeline.rs` runs them in order for one
+//! request; `authenticator.rs` holds the configuration they share. Nothing here knows JWT.
+
+pub(crate) mod attach;
+pub(crate) mod authenticate;
+pub(crate) mod authenticator;
+pub(crate) mod pipeline;
+pub(crate) mod reject;
+pub(crate) mod resolve;
+pub(crate) mod revoke;
+pub(crate) mod skip;

@@ -1,0 +1,111 @@
+//! One request after *skip*, top to bottom: authenticate -> revoke -> resolve -> attach. The
+//! steps know nothing of JWT: they work for any [`AuthBackend`]. Whatever refuses the request
+//! returns an [`AuthError`], which the layer hands to step *reject*.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use http::request::Parts;
+
+use super::reject::Reject;
+use super::resolve::{self, UserResolver};
+use super::skip::Excludes;
+use super::{attach, authenticate, revoke};
+use crate::backend::AuthBackend;
+use crate::error::AuthError;
+use crate::revocation::ErasedStore;
+
+/// Everything the flow needs, shared by every request (behind one `Arc`).
+pub(crate) struct Shared<B, U> {
+    pub(crate) backend: B,
+    pub(crate) skip: Excludes,
+    pub(crate) revocation: Option<Arc<dyn ErasedStore>>,
+    pub(crate) resolve: Arc<dyn Resolve<B, U>>,
+    pub(crate) reject: Reject,
+}
+
+/// The steps of one authenticated request. `resolver` is `None` for a configuration that
+/// attaches the credential alone.
+async fn authorize<B, U, R>(
+    shared: &Shared<B, U>,
+    resolver: Option<&R>,
+    mut parts: Parts,
+) -> Result<Parts, AuthError>
+where
+    B: AuthBackend,
+    U: Clone + Send + Sync + 'static,
+    R: UserResolver<U, B::Credential>,
+{
+    let credential = authenticate::credential(&shared.backend, &parts).await?;
+    if let Some(store) = &shared.revocation {
+        revoke::check::<B>(store.as_ref(), &credential).await?;
+    }
+    let user = match resolver {
+        Some(resolver) => Some(resolve::user(resolver, credential.clone(), &parts).await?),
+        None => None,
+    };
+    attach::insert(&mut parts, credential, user);
+    Ok(parts)
+}
+
+/// The flow with the resolver's type erased, so that the configuration type names only the
+/// backend and the user. The one boxed future of a request.
+pub(crate) trait Resolve<B, U>: Send + Sync {
+    fn authorize(
+        self: Arc<Self>,
+        shared: Arc<Shared<B, U>>,
+        parts: Parts,
+    ) -> BoxFuture<'static, Result<Parts, AuthError>>;
+}
+
+/// A configured resolver.
+pub(crate) struct WithResolver<R>(pub(crate) R);
+
+/// No resolver: requests carry the credential alone.
+pub(crate) struct WithoutResolver;
+
+impl<B, U, R> Resolve<B, U> for WithResolver<R>
+where
+    B: AuthBackend,
+    U: Clone + Send + Sync + 'static,
+    R: UserResolver<U, B::Credential>,
+{
+    fn authorize(
+        self: Arc<Self>,
+        shared: Arc<Shared<B, U>>,
+        parts: Parts,
+    ) -> BoxFuture<'static, Result<Parts, AuthError>> {
+        Box::pin(async move { authorize(&shared, Some(&self.0), parts).await })
+    }
+}
+
+impl<B, U> Resolve<B, U> for WithoutResolver
+where
+    B: AuthBackend,
+    U: Clone + Send + Sync + 'static,
+{
+    fn authorize(
+        self: Arc<Self>,
+        shared: Arc<Shared<B, U>>,
+        parts: Parts,
+    ) -> BoxFuture<'static, Result<Parts, AuthError>> {
+        Box::pin(async move { authorize(&shared, None::<&Unused>, parts).await })
+    }
+}
+
+/// The resolver type of [`WithoutResolver`]: never called.
+struct Unused;
+
+impl<U: Send, Cred> UserResolver<U, Cred> for Unused {
+    type Error = Infallible;
+
+    fn resolve(
+        &self,
+        _: Cred,
+        _: &Parts,
+    ) -> impl Future<Output = Result<Option<U>, Infallible>> + Send {
+        std::future::ready(Ok(None))
+    }
+}

@@ -1,0 +1,115 @@
+//! Step *reject*: every refusal of the flow becomes a response in one place, the
+//! [`ErrorHandler`] (the default one answers `{"status_code": N, "detail": ".."}` with an
+//! RFC 6750 challenge). Client errors are logged at `debug`, server-side failures at `error`;
+//! never a credential.
+
+use axum::response::Response;
+use http::header::WWW_AUTHENTICATE;
+use http::HeaderValue;
+
+use crate::error::{AuthError, AuthErrorKind};
+use crate::response::json_error;
+
+/// Turns a rejection into a response. Replace the default with
+/// [`JwtAuthBuilder::error_handler`](crate::JwtAuthBuilder::error_handler); any `Fn(&AuthError) -> Response` is a handler.
+///
+/// ```
+/// use axum::response::{IntoResponse, Response};
+/// use axum_jwt_layer::{AuthError, ErrorHandler};
+///
+/// fn plain(error: &AuthError) -> Response {
+///     (error.status(), error.detail()).into_response()
+/// }
+/// let response = plain.handle(&AuthError::new(axum_jwt_layer::AuthErrorKind::MissingToken), "api");
+/// assert_eq!(response.status(), 401);
+/// ```
+pub trait ErrorHandler: Send + Sync + 'static {
+    /// The response for `error`; `realm` is the configured realm.
+    fn handle(&self, error: &AuthError, realm: &str) -> Response;
+}
+
+impl<F> ErrorHandler for F
+where
+    F: Fn(&AuthError) -> Response + Send + Sync + 'static,
+{
+    fn handle(&self, error: &AuthError, _realm: &str) -> Response {
+        self(error)
+    }
+}
+
+/// The default response: `{"status_code": N, "detail": ".."}` and, on 400 and 401, a
+/// `WWW-Authenticate: Bearer realm=".."` challenge with the RFC 6750 `error` attribute when
+/// a token was presented.
+///
+/// ```
+/// use axum_jwt_layer::{AuthError, AuthErrorKind, DefaultErrorHandler, ErrorHandler};
+///
+/// let response = DefaultErrorHandler.handle(&AuthError::new(AuthErrorKind::MissingToken), "api");
+/// assert_eq!(response.headers()["www-authenticate"], r#"Bearer realm="api""#);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultErrorHandler;
+
+impl ErrorHandler for DefaultErrorHandler {
+    fn handle(&self, error: &AuthError, realm: &str) -> Response {
+        let status = error.status();
+        let detail = error.detail();
+        let mut response = json_error(status, detail);
+        let headers = response.headers_mut();
+        if status.is_client_error() {
+            let challenge = match error.rfc6750_error() {
+                Some(code) => {
+                    format!(
+                        r#"Bearer realm="{realm}", error="{code}", error_description="{detail}""#
+                    )
+                }
+                None => format!(r#"Bearer realm="{realm}""#),
+            };
+            // The realm was checked at build(); the rest is from a fixed ASCII set.
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                headers.insert(WWW_AUTHENTICATE, value);
+            }
+        }
+        response
+    }
+}
+
+/// How the flow answers a refusal: the handler and the realm of the challenge.
+pub(crate) struct Reject {
+    pub(crate) handler: Box<dyn ErrorHandler>,
+    pub(crate) realm: String,
+}
+
+impl Reject {
+    /// The response for `error`, without logging.
+    pub(crate) fn response(&self, error: &AuthError) -> Response {
+        self.handler.handle(error, &self.realm)
+    }
+
+    /// Logs why the request was refused (never the credential), then answers.
+    pub(crate) fn refuse(&self, error: &AuthError) -> Response {
+        log(error);
+        self.response(error)
+    }
+}
+
+fn log(error: &AuthError) {
+    let source = std::error::Error::source(error);
+    match error.kind() {
+        AuthErrorKind::ResolverFailed => match source {
+            Some(source) => tracing::error!(error = %source, "user resolver failed"),
+            None => tracing::error!("user resolver panicked"),
+        },
+        AuthErrorKind::StoreUnavailable => match source {
+            Some(source) => {
+                tracing::error!(error = %source, "revocation store failed; refusing the request")
+            }
+            None => tracing::error!("revocation store failed; refusing the request"),
+        },
+        AuthErrorKind::UserNotFound => {
+            tracing::debug!("request rejected: resolver found no user")
+        }
+        AuthErrorKind::Revoked => tracing::debug!("request rejected: token revoked"),
+        _ => tracing::debug!(%error, "request rejected"),
+    }
+}

@@ -1,0 +1,101 @@
+//! Step *resolve*: [`UserResolver`] turns the checked credential into the application's user.
+//! `Ok(None)` is a 401, an error or a panic a 500 (the error logged, never sent).
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::FutureExt as _;
+use http::request::Parts;
+
+use crate::error::{AuthError, AuthErrorKind};
+use crate::token::Token;
+
+/// The error type a resolver may return: anything convertible into a boxed error.
+type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// Looks up the user a verified credential belongs to (Litestar's `retrieve_user_handler`).
+/// For JWT the credential is the [`Token`]; a custom [`AuthBackend`](crate::AuthBackend)
+/// passes its own `Credential`.
+///
+/// `Ok(Some(user))` authenticates the request, `Ok(None)` answers 401 `invalid_token`, and
+/// `Err(_)` answers 500 with a generic body (the error is logged at `error` level). A panic is
+/// caught and answered like an error.
+///
+/// Any `Fn(Cred, &Parts) -> impl Future<Output = Result<Option<U>, E>>` is a resolver, so
+/// a plain async closure works; implement the trait for a type holding a database pool.
+///
+/// ```
+/// use axum_jwt_layer::{Token, UserResolver};
+/// use http::request::Parts;
+/// use std::{collections::HashMap, convert::Infallible, future::Future, sync::Arc};
+///
+/// #[derive(Clone)]
+/// struct Users(Arc<HashMap<String, String>>);
+///
+/// impl UserResolver<String> for Users {
+///     type Error = Infallible;
+///     fn resolve(&self, token: Token, _parts: &Parts)
+///         -> impl Future<Output = Result<Option<String>, Infallible>> + Send {
+///         let user = self.0.get(&token.sub).cloned();
+///         async move { Ok(user) }
+///     }
+/// }
+/// ```
+pub trait UserResolver<U, Cred = Token>: Send + Sync + 'static {
+    /// What a failed lookup returns.
+    type Error: Into<BoxError>;
+
+    /// Finds the user of `credential`; `parts` are the request's head (method, URI, headers).
+    fn resolve(
+        &self,
+        credential: Cred,
+        parts: &Parts,
+    ) -> impl Future<Output = Result<Option<U>, Self::Error>> + Send;
+}
+
+impl<F, Fut, U, Cred, E> UserResolver<U, Cred> for F
+where
+    F: Fn(Cred, &Parts) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Option<U>, E>> + Send,
+    E: Into<BoxError>,
+{
+    type Error = E;
+
+    fn resolve(
+        &self,
+        credential: Cred,
+        parts: &Parts,
+    ) -> impl Future<Output = Result<Option<U>, E>> + Send {
+        self(credential, parts)
+    }
+}
+
+/// Runs `resolver`: the user, or the refusal (401 for no user, 500 for an error or a panic).
+pub(crate) async fn user<U, Cred, R>(
+    resolver: &R,
+    credential: Cred,
+    parts: &Parts,
+) -> Result<U, AuthError>
+where
+    R: UserResolver<U, Cred>,
+{
+    // The call itself sits inside the async block, so a panic before its first await is
+    // caught too.
+    let outcome = AssertUnwindSafe(async { resolver.resolve(credential, parts).await })
+        .catch_unwind()
+        .await;
+    match outcome {
+        Ok(Ok(Some(user))) => Ok(user),
+        Ok(Ok(None)) => Err(AuthError::new(AuthErrorKind::UserNotFound)),
+        Ok(Err(error)) => {
+            let source: Arc<dyn StdError + Send + Sync> = Arc::from(error.into());
+            Err(AuthError::with_source(
+                AuthErrorKind::ResolverFailed,
+                Some(source),
+            ))
+        }
+        Err(_panic) => Err(AuthError::new(AuthErrorKind::ResolverFailed)),
+    }
+}

@@ -1,0 +1,141 @@
+//! [`JwtBackend`]: the JWT scheme as an [`AuthBackend`]. Find the token in the configured
+//! sources, verify it (through the verified-token cache when it is on), and, with a remote
+//! JWK Set, wait once for a shared refetch when the token's key is not known yet.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use http::request::Parts;
+use http::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use super::cache::{verify_cached, VerifiedTokens};
+use super::source::{find_token, CompiledSource};
+use super::verify::Verifier;
+use crate::backend::AuthBackend;
+use crate::error::{AuthError, AuthErrorKind, InvalidTokenReason};
+use crate::issue::token::Issuer;
+use crate::revocation::{token_ids, ErasedStore, TokenIds};
+use crate::time::now;
+use crate::token::{Claims, Token};
+
+/// The JWT backend of [`JwtAuth`](crate::JwtAuth): keys, claim rules, token sources, the
+/// verified-token cache and the issuing settings. Built by
+/// [`JwtAuthBuilder::build`](crate::JwtAuthBuilder::build); reach it through the `JwtAuth`
+/// methods.
+///
+/// ```
+/// # use axum_jwt_layer::{JwtAuth, Token};
+/// # use std::convert::Infallible;
+/// let auth = JwtAuth::<String>::builder().secret([7u8; 32]).build().unwrap();
+/// assert!(format!("{:?}", auth.backend()).contains("keys: 1"));
+/// ```
+pub struct JwtBackend<C = Claims> {
+    pub(crate) verifier: Verifier,
+    pub(crate) sources: Vec<CompiledSource>,
+    pub(crate) cache: Option<Box<dyn VerifiedTokens<C>>>,
+    pub(crate) issuer: Arc<Issuer>,
+    /// The revocation store, for logout and refresh (the flow holds it too, for step *revoke*).
+    pub(crate) store: Option<Arc<dyn ErasedStore>>,
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    pub(crate) openapi: OpenApiNaming,
+}
+
+/// How the OpenAPI security scheme is named and described.
+#[derive(Debug, Clone)]
+pub(crate) struct OpenApiNaming {
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+}
+
+impl<C> fmt::Debug for JwtBackend<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the keys.
+        f.debug_struct("JwtBackend")
+            .field("algorithms", &self.verifier.algorithms)
+            .field("keys", &self.verifier.keys.len())
+            .field("sources", &self.sources)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: DeserializeOwned> JwtBackend<C> {
+    /// Every check, through the cache when it is on.
+    pub(crate) fn verify(&self, token: &str) -> Result<Token<C>, AuthError> {
+        let now = now();
+        match &self.cache {
+            Some(cache) => verify_cached(&self.verifier, cache.as_ref(), token, now, || {
+                self.verify_at(token, now)
+            }),
+            None => self.verify_at(token, now),
+        }
+    }
+
+    /// Every check, at time `now`, without the cache.
+    pub(crate) fn verify_at(&self, token: &str, now: i64) -> Result<Token<C>, AuthError> {
+        let payload = self.verifier.verify(token, now)?;
+        Token::from_checked(payload).map_err(|_| {
+            let reason = InvalidTokenReason::CustomClaims;
+            AuthError::new(AuthErrorKind::InvalidToken(reason))
+        })
+    }
+
+    /// Finds the token in the configured sources and verifies it; `Ok(None)` when none of
+    /// them carries one.
+    fn find_and_verify(&self, headers: &HeaderMap) -> Result<Option<Token<C>>, AuthError> {
+        match find_token(&self.sources, headers) {
+            Ok(Some(token)) => self.verify(token).map(Some),
+            Ok(None) => Ok(None),
+            Err(reason) => Err(AuthError::new(AuthErrorKind::InvalidRequest(reason))),
+        }
+    }
+}
+
+impl<C> AuthBackend for JwtBackend<C>
+where
+    C: DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    type Credential = Token<C>;
+
+    fn authenticate(
+        &self,
+        parts: &Parts,
+    ) -> impl Future<Output = Result<Option<Token<C>>, AuthError>> + Send {
+        let verified = self.find_and_verify(&parts.headers);
+        #[cfg(feature = "jwks")]
+        let wait = verified
+            .as_ref()
+            .err()
+            .and_then(|error| self.key_wait(error));
+        async move {
+            #[cfg(feature = "jwks")]
+            if let Some(fetch) = wait {
+                // The outcome is logged by the fetch; what counts is the set it left.
+                let _ = fetch.await;
+                return self.find_and_verify(&parts.headers);
+            }
+            verified
+        }
+    }
+
+    fn revocation_ids(token: &Token<C>) -> Option<TokenIds<'_>> {
+        token_ids(token)
+    }
+}
+
+#[cfg(feature = "jwks")]
+impl<C> JwtBackend<C> {
+    /// For a token refused because no key matched: the fetch to wait for before verifying
+    /// once more, if the remote set may have the key.
+    fn key_wait(&self, error: &AuthError) -> Option<crate::keys::remote::Fetch> {
+        let crate::keys::source::KeySource::Remote(remote) = &self.verifier.keys else {
+            return None;
+        };
+        match error.kind() {
+            AuthErrorKind::InvalidToken(InvalidTokenReason::UnknownKey)
+            | AuthErrorKind::KeysUnavailable => remote.refetch(),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Remote JWK Sets (feature `jwks`): [`JwksSource`] configures where and how often the keys
+//! are fetched (`source.rs`); `current.rs` holds the current set and runs the fetches;
+//! `fetch.rs` is one HTTP request; `error.rs` says why a fetch failed.
+
+mod current;
+mod error;
+mod fetch;
+mod source;
+
+pub(crate) use self::current::{Fetch, RemoteKeys};
+pub use self::error::{JwksError, JwksErrorKind};
+pub use self::source::JwksSource;

@@ -1,0 +1,271 @@
+//! [`JwksSource`]: where and how often a remote JWK Set is fetched, checked once into
+//! `Settings` by `build()`.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::error::ConfigError;
+
+/// Where a resource server gets its verification keys: a JWK Set (RFC 7517 §5) at a URL,
+/// typically an identity provider's `jwks_uri`. Give it to [`JwtAuthBuilder::jwks`](crate::JwtAuthBuilder::jwks).
+///
+/// The set is fetched when `build()` runs (or, with [`lazy`](JwksSource::lazy), when the
+/// first request needs a key), then refreshed in the background: after the response's
+/// `Cache-Control: max-age` clamped to [`cache_control_bounds`](JwksSource::cache_control_bounds),
+/// or after [`refresh_interval`](JwksSource::refresh_interval) when it has none. A token whose
+/// `kid` is not in the set triggers one refetch, shared by every request waiting for it, and at
+/// most one per [`min_refetch`](JwksSource::min_refetch); if the kid is still unknown the token
+/// gets 401 `invalid_token`. When a fetch fails (the endpoint is down, or answers garbage), the
+/// keys fetched before stay in use and the failure is logged at `warn`; until a first fetch
+/// succeeds, requests get 503.
+///
+/// Members are used as [`JwtAuthBuilder::jwk_set`](crate::JwtAuthBuilder::jwk_set) uses them: a member with `use` other than
+/// `sig`, `key_ops` without `verify`, or an unknown key type is skipped; one without `alg`
+/// serves the allowed algorithms of its type. HMAC (`oct`) members are never used.
+///
+/// ```
+/// use axum_jwt_layer::{Algorithm, JwksSource, JwtAuth, Token};
+/// use std::{convert::Infallible, time::Duration};
+///
+/// let auth = JwtAuth::<String>::builder()
+///     .jwks(
+///         JwksSource::new("https://auth.example/.well-known/jwks.json")
+///             .refresh_interval(Duration::from_secs(600))
+///             .min_refetch(Duration::from_secs(60)),
+///     )
+///     .algorithms([Algorithm::RS256, Algorithm::ES256])
+///     .accepted_issuers(["https://auth.example"])
+///     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+///     .build()
+///     .unwrap();
+/// # let _ = auth;
+/// ```
+#[derive(Debug, Clone)]
+pub struct JwksSource {
+    url: String,
+    client: Option<reqwest::Client>,
+    refresh_interval: Duration,
+    honour_cache_control: bool,
+    cache_control_bounds: (Duration, Duration),
+    min_refetch: Duration,
+    timeout: Duration,
+    lazy: bool,
+    allow_http: bool,
+}
+
+/// A checked [`JwksSource`].
+pub(crate) struct Settings {
+    pub(crate) url: reqwest::Url,
+    /// The URL without credentials or query, for logs.
+    pub(crate) display: String,
+    pub(crate) client: reqwest::Client,
+    pub(crate) timeout: Duration,
+    pub(crate) refresh_interval: Duration,
+    pub(crate) honour_cache_control: bool,
+    pub(crate) cache_control_bounds: (Duration, Duration),
+    pub(crate) min_refetch: Duration,
+}
+
+impl JwksSource {
+    /// The JWK Set at `url`, which must be `https` (plain `http` only to a loopback host,
+    /// unless [`allow_http`](JwksSource::allow_http)). Defaults: refreshed every 5 minutes, or
+    /// after `max-age` clamped to 1 minute ..= 1 hour; a refetch for an unknown kid at most
+    /// every 30 seconds; a 10-second timeout; the first fetch at `build()`; a client that does
+    /// not follow redirects.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::JwksSource;
+    /// let source = JwksSource::new("https://auth.example/.well-known/jwks.json");
+    /// # let _ = source;
+    /// ```
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            client: None,
+            refresh_interval: Duration::from_secs(5 * 60),
+            honour_cache_control: true,
+            cache_control_bounds: (Duration::from_secs(60), Duration::from_secs(60 * 60)),
+            min_refetch: Duration::from_secs(30),
+            timeout: Duration::from_secs(10),
+            lazy: false,
+            allow_http: false,
+        }
+    }
+
+    /// How long a fetched set is used before it is fetched again, when the response has no
+    /// usable `Cache-Control: max-age` (or [`honour_cache_control`](JwksSource::honour_cache_control)
+    /// is off). At least 1 second.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::JwksSource;
+    /// # use std::time::Duration;
+    /// let source = JwksSource::new("https://auth.example/jwks").refresh_interval(Duration::from_secs(900));
+    /// # let _ = source;
+    /// ```
+    pub fn refresh_interval(mut self, interval: Duration) -> Self {
+        self.refresh_interval = interval;
+        self
+    }
+
+    /// Whether the response's `Cache-Control: max-age` (and `no-cache`/`no-store`, which count
+    /// as 0) decides when the set is fetched again. Default on.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::JwksSource;
+    /// let source = JwksSource::new("https://auth.example/jwks").honour_cache_control(false);
+    /// # let _ = source;
+    /// ```
+    pub fn honour_cache_control(mut self, on: bool) -> Self {
+        self.honour_cache_control = on;
+        self
+    }
+
+    /// The range `max-age` is clamped to: a server asking for a refetch every second, or once
+    /// a week, gets `min` or `max`. Default 1 minute ..= 1 hour; `min` at least 1 second.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::JwksSource;
+    /// # use std::time::Duration;
+    /// let source = JwksSource::new("https://auth.example/jwks")
+    ///     .cache_control_bounds(Duration::from_secs(30), Duration::from_secs(6 * 3600));
+    /// # let _ = source;
+    /// ```
+    pub fn cache_control_bounds(mut self, min: Duration, max: Duration) -> Self {
+        self.cache_control_bounds = (min, max);
+        self
+    }
+
+    /// The cooldown between fetches started by requests (a token with an unknown `kid`, or no
+    /// set loaded yet): one such fetch at most per `cooldown`, however many tokens ask. Default
+    /// 30 seconds; at least 1 second.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::JwksSource;
+    /// # use std::time::Duration;
+    /// let source = JwksSource::new("https://auth.example/jwks").min_refetch(Duration::from_secs(10));
+    /// # let _ = source;
+    /// ```
+    pub fn min_refetch(mut self, cooldown: Duration) -> Self {
+        self.min_refetch = cooldown;
+        self
+    }
+
+    /// The HTTP client to fetch with: for a custom CA, a proxy, or client certificates. It is
+    /// used as given (its redirect policy included); the timeout still applies per request.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::JwksSource;
+    /// let client = reqwest::Client::builder().build().unwrap();
+    /// let source = JwksSource::new("https://auth.example/jwks").client(client);
+    /// # let _ = source;
+    /// ```
+    pub fn client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// The longest one fetch may take, connecting and reading the body included. Default 10
+    /// seconds.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::JwksSource;
+    /// # use std::time::Duration;
+    /// let source = JwksSource::new("https://auth.example/jwks").timeout(Duration::from_secs(3));
+    /// # let _ = source;
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Off (the default): the first fetch starts when `build()` runs inside a Tokio runtime.
+    /// On: it starts when the first request needs a key, and that request waits for it. Either
+    /// way, requests arriving while the first fetch runs wait for it. To fail at startup when
+    /// the set cannot be fetched, await [`JwtAuth::refresh_jwks`](crate::JwtAuth::refresh_jwks) before serving.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::JwksSource;
+    /// let source = JwksSource::new("https://auth.example/jwks").lazy(true);
+    /// # let _ = source;
+    /// ```
+    pub fn lazy(mut self, on: bool) -> Self {
+        self.lazy = on;
+        self
+    }
+
+    /// Allows a plain `http` URL to a host that is not loopback. Anyone on the path can then
+    /// replace the keys: only for a network you trust end to end.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::JwksSource;
+    /// let source = JwksSource::new("http://keys.internal/jwks").allow_http(true);
+    /// # let _ = source;
+    /// ```
+    pub fn allow_http(mut self, on: bool) -> Self {
+        self.allow_http = on;
+        self
+    }
+
+    /// Whether the first fetch waits for the first request.
+    pub(super) fn is_lazy(&self) -> bool {
+        self.lazy
+    }
+
+    pub(super) fn compile(self) -> Result<Settings, ConfigError> {
+        let url = reqwest::Url::parse(&self.url)
+            .map_err(|_| ConfigError::InvalidJwksUrl("not an absolute URL"))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if self.allow_http || is_loopback(url.host_str()) => {}
+            "http" => return Err(ConfigError::InvalidJwksUrl(
+                "plain http is allowed only to a loopback host: use https, or JwksSource::allow_http",
+            )),
+            _ => return Err(ConfigError::InvalidJwksUrl("the scheme must be https")),
+        }
+        let at_least_a_second = |d: Duration, what| {
+            (d >= Duration::from_secs(1))
+                .then_some(d)
+                .ok_or(ConfigError::DurationOutOfRange(what))
+        };
+        at_least_a_second(self.refresh_interval, "jwks refresh_interval")?;
+        at_least_a_second(self.min_refetch, "jwks min_refetch")?;
+        let (min, max) = self.cache_control_bounds;
+        at_least_a_second(min, "jwks cache_control_bounds")?;
+        if min > max {
+            return Err(ConfigError::DurationOutOfRange("jwks cache_control_bounds"));
+        }
+        if self.timeout.is_zero() {
+            return Err(ConfigError::DurationOutOfRange("jwks timeout"));
+        }
+        let client = match self.client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("axum-jwt-layer/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(ConfigError::JwksClient)?,
+        };
+        let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+        let host = url.host_str().unwrap_or_default();
+        Ok(Settings {
+            display: format!("{}://{host}{port}{}", url.scheme(), url.path()),
+            url,
+            client,
+            timeout: self.timeout,
+            refresh_interval: self.refresh_interval,
+            honour_cache_control: self.honour_cache_control,
+            cache_control_bounds: self.cache_control_bounds,
+            min_refetch: self.min_refetch,
+        })
+    }
+}
+
+fn is_loopback(host: Option<&str>) -> bool {
+    let Some(host) = host else { return false };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
