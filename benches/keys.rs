@@ -17,7 +17,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use axum_jwt_layer::{Algorithm, AuthUser, JwtAuth, JwtAuthLayer, Key, Token};
+use axum_jwt_layer::{
+    keys::{Algorithm, Key},
+    AuthUser, JwtAuth, JwtAuthLayer, Token,
+};
 use criterion::Criterion;
 use jsonwebtoken::{decode, DecodingKey, Validation};
 use serde_json::{Map, Value};

@@ -3,99 +3,28 @@
 //!
 //! `cargo bench --bench layer` prints criterion's numbers, then the ratios.
 
-use std::convert::Infallible;
+mod common;
+
 use std::hint::black_box;
 use std::path::Path;
 
-use axum::body::Body;
-use axum::extract::Request;
-use axum::http::StatusCode;
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
-use axum_jwt_layer::{AuthUser, JwtAuth, JwtAuthLayer, Token};
+use common::{apps, request};
 use criterion::Criterion;
-use jsonwebtoken::{decode, DecodingKey, Validation};
 use tower::ServiceExt as _;
-
-const SECRET: &[u8] = b"bench-secret-0123456789-abcdefghij";
-
-fn request(token: &str) -> Request {
-    Request::get("/me")
-        .header("authorization", format!("Bearer {token}"))
-        .body(Body::empty())
-        .unwrap()
-}
-
-/// What a user writes by hand: parse the header, `jsonwebtoken::decode`, insert the claims.
-async fn hand_written(mut request: Request, next: Next) -> Response {
-    let Some(token) = request
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    let key = DecodingKey::from_secret(SECRET);
-    let validation = Validation::new(jsonwebtoken::Algorithm::HS256);
-    match decode::<serde_json::Map<String, serde_json::Value>>(token, &key, &validation) {
-        Ok(data) => {
-            let sub = data
-                .claims
-                .get("sub")
-                .and_then(|s| s.as_str())
-                .unwrap_or_default()
-                .to_owned();
-            request.extensions_mut().insert(sub);
-            next.run(request).await
-        }
-        Err(_) => StatusCode::UNAUTHORIZED.into_response(),
-    }
-}
 
 fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let auth = JwtAuth::<String>::builder()
-        .secret(SECRET)
-        .resolver(|token: Token, _parts| async move { Ok::<_, Infallible>(Some(token.sub)) })
-        .build()
-        .unwrap();
-    let token = auth
-        .create_token("user-42")
-        .extra("email", "a@example.com")
-        .sign()
-        .unwrap();
-
-    let bare: Router = Router::new().route("/me", get(|| async { "user-42" }));
-    let manual: Router = Router::new()
-        .route(
-            "/me",
-            get(|axum::Extension(sub): axum::Extension<String>| async move { sub }),
-        )
-        .layer(middleware::from_fn(hand_written));
-    let layered: Router = Router::new()
-        .route(
-            "/me",
-            get(|AuthUser(sub): AuthUser<String>| async move { sub }),
-        )
-        .layer(JwtAuthLayer::new(auth));
-
+    let (token, apps) = apps();
     let mut group = c.benchmark_group("hs256_header");
-    for (name, app) in [
-        ("bare_axum", &bare),
-        ("from_fn_jsonwebtoken_decode", &manual),
-        ("jwt_auth_layer", &layered),
-    ] {
+    for (name, app) in &apps {
         let status = runtime
             .block_on(app.clone().oneshot(request(&token)))
             .unwrap()
             .status();
-        assert_eq!(status, StatusCode::OK, "{name}");
-        group.bench_function(name, |b| {
+        assert_eq!(status, 200, "{name}");
+        group.bench_function(*name, |b| {
             b.iter(|| runtime.block_on(app.clone().oneshot(black_box(request(&token)))))
         });
     }

@@ -15,8 +15,8 @@ use axum::extract::Request;
 use axum::routing::get;
 use axum::Router;
 use axum_jwt_layer::{
-    AuthUser, JwtAuth, JwtAuthBuilder, JwtAuthLayer, MemoryRevocationStore, RedisRevocationStore,
-    Token,
+    revocation::{MemoryRevocationStore, RedisRevocationStore},
+    AuthUser, JwtAuth, JwtAuthBuilder, JwtAuthLayer, Token,
 };
 use criterion::Criterion;
 use tower::ServiceExt as _;

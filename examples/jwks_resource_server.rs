@@ -52,7 +52,11 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_jwt_layer::{Algorithm, IssueError, JwksSource, JwtAuth, JwtAuthLayer, Key, Token};
+use axum_jwt_layer::{
+    error::IssueError,
+    keys::{Algorithm, JwksSource, Key},
+    JwtAuth, JwtAuthLayer, Token,
+};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};

@@ -15,7 +15,7 @@ mod common;
 
 use axum::routing::{get, post};
 use axum::Router;
-use axum_jwt_layer::{AuthCookie, JwtAuth, JwtAuthLayer, MemoryRevocationStore};
+use axum_jwt_layer::{issue::AuthCookie, revocation::MemoryRevocationStore, JwtAuth, JwtAuthLayer};
 use common::{AppState, User, Users};
 use utoipa::OpenApi;
 

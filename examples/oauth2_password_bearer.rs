@@ -12,7 +12,10 @@ use axum::extract::{FromRequest, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_jwt_layer::{JwtAuth, JwtAuthLayer, OAuth2Error, PasswordGrant};
+use axum_jwt_layer::{
+    issue::{OAuth2Error, PasswordGrant},
+    JwtAuth, JwtAuthLayer,
+};
 use common::{AppState, User, Users};
 use http::header::CONTENT_TYPE;
 use utoipa::OpenApi;

@@ -17,7 +17,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_jwt_layer::{
-    JwtAuth, JwtAuthBuilder, JwtAuthLayer, MemoryRevocationStore, RefreshTokens, Token,
+    issue::RefreshTokens, revocation::MemoryRevocationStore, JwtAuth, JwtAuthBuilder, JwtAuthLayer,
+    Token,
 };
 use common::{AppState, User, Users};
 use utoipa::OpenApi;
@@ -65,7 +66,7 @@ async fn with_store(
         Ok(url) => {
             #[cfg(feature = "redis")]
             {
-                let store = axum_jwt_layer::RedisRevocationStore::connect(&url).await?;
+                let store = axum_jwt_layer::revocation::RedisRevocationStore::connect(&url).await?;
                 println!("revocation store: Redis");
                 Ok(builder.revocation(store))
             }

@@ -10,7 +10,7 @@ mod common;
 
 use axum::routing::{get, post};
 use axum::Router;
-use axum_jwt_layer::{JwtAuth, JwtAuthLayer, MemoryRevocationStore};
+use axum_jwt_layer::{revocation::MemoryRevocationStore, JwtAuth, JwtAuthLayer};
 use common::{AppState, User, Users};
 use utoipa::OpenApi;
 

@@ -15,8 +15,8 @@ use crate::revocation::TokenIds;
 /// - `Ok(None)`: no credential of this scheme in the request. The layer answers 401
 ///   (`AuthErrorKind::MissingToken`) unless the route is excluded.
 /// - `Err(error)`: a credential was presented and refused; `error` decides the response
-///   (for example [`AuthErrorKind::CredentialRefused`](crate::AuthErrorKind::CredentialRefused)
-///   for 401, [`AuthErrorKind::InvalidRequest`](crate::AuthErrorKind::InvalidRequest) for 400).
+///   (for example [`AuthErrorKind::CredentialRefused`](crate::error::AuthErrorKind::CredentialRefused)
+///   for 401, [`AuthErrorKind::InvalidRequest`](crate::error::AuthErrorKind::InvalidRequest) for 400).
 /// - `Ok(Some(credential))`: the checked credential. The layer then asks the
 ///   [`UserResolver`](crate::UserResolver) for the user, and puts the credential and
 ///   [`AuthUser`](crate::AuthUser) in the request extensions.
@@ -27,9 +27,8 @@ use crate::revocation::TokenIds;
 ///
 /// ```
 /// use axum::{routing::get, Router};
-/// use axum_jwt_layer::{
-///     AuthBackend, AuthError, AuthErrorKind, AuthLayer, AuthUser, AuthenticatorBuilder,
-/// };
+/// use axum_jwt_layer::error::AuthErrorKind;
+/// use axum_jwt_layer::{AuthBackend, AuthError, AuthLayer, AuthUser, AuthenticatorBuilder};
 /// use http::request::Parts;
 /// use std::{convert::Infallible, future::Future};
 ///
@@ -77,13 +76,13 @@ pub trait AuthBackend: Send + Sync + 'static {
         parts: &Parts,
     ) -> impl Future<Output = Result<Option<Self::Credential>, AuthError>> + Send;
 
-    /// The ids a [`RevocationStore`](crate::RevocationStore) knows `credential` by, for
+    /// The ids a [`RevocationStore`](crate::revocation::RevocationStore) knows `credential` by, for
     /// configurations with a store (step *revoke*). `None`, the default, means the credential
     /// cannot be checked, and a configuration with a store refuses it. The JWT backend answers
     /// the token's `jti`, login family, subject and `iat`.
     ///
     /// ```
-    /// # use axum_jwt_layer::{AuthBackend, AuthError, TokenIds};
+    /// # use axum_jwt_layer::{AuthBackend, AuthError, revocation::TokenIds};
     /// # use http::request::Parts;
     /// # use std::future::Future;
     /// struct Sessions;

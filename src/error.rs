@@ -1,5 +1,7 @@
-//! Errors: [`AuthError`] for a rejected request, [`ConfigError`] for a configuration that
-//! `build()` refuses, [`IssueError`] for a token that could not be issued.
+//! Errors: [`AuthError`] for a rejected request (its kind and reasons), [`ConfigError`] for a
+//! configuration that `build()` refuses, [`IssueError`] for a token that could not be issued.
+//! Each has a `Display` from a fixed set of texts, implements `std::error::Error` with its
+//! `source`, and the ones that become responses say their status.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -10,11 +12,11 @@ use http::StatusCode;
 /// Why a request was rejected by [`JwtAuthLayer`](crate::JwtAuthLayer).
 ///
 /// The kind decides the status code and the `WWW-Authenticate` challenge (see
-/// [`DefaultErrorHandler`](crate::DefaultErrorHandler)); the reason inside it is for logs and
+/// [`DefaultErrorHandler`](crate::flow::DefaultErrorHandler)); the reason inside it is for logs and
 /// custom error handlers, never for the client.
 ///
 /// ```
-/// use axum_jwt_layer::{AuthError, AuthErrorKind};
+/// use axum_jwt_layer::{AuthError, error::AuthErrorKind};
 /// use http::StatusCode;
 ///
 /// let error = AuthError::new(AuthErrorKind::MissingToken);
@@ -30,7 +32,7 @@ pub struct AuthError {
 /// The kinds of [`AuthError`].
 ///
 /// ```
-/// use axum_jwt_layer::{AuthErrorKind, InvalidTokenReason};
+/// use axum_jwt_layer::error::{AuthErrorKind, InvalidTokenReason};
 ///
 /// let kind = AuthErrorKind::InvalidToken(InvalidTokenReason::Expired);
 /// assert!(matches!(kind, AuthErrorKind::InvalidToken(_)));
@@ -64,7 +66,7 @@ pub enum AuthErrorKind {
 /// Why a request was malformed (400 `invalid_request`).
 ///
 /// ```
-/// use axum_jwt_layer::InvalidRequestReason;
+/// use axum_jwt_layer::error::InvalidRequestReason;
 /// assert_eq!(InvalidRequestReason::EmptyToken.to_string(), "empty token");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,7 +104,7 @@ impl fmt::Display for InvalidRequestReason {
 /// The client always sees the same description; the reason goes to `debug` logs.
 ///
 /// ```
-/// use axum_jwt_layer::InvalidTokenReason;
+/// use axum_jwt_layer::error::InvalidTokenReason;
 /// assert_eq!(InvalidTokenReason::TooLarge.to_string(), "token larger than the size cap");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,7 +183,7 @@ impl AuthError {
     /// An error of the given kind.
     ///
     /// ```
-    /// # use axum_jwt_layer::{AuthError, AuthErrorKind};
+    /// # use axum_jwt_layer::{AuthError, error::AuthErrorKind};
     /// let error = AuthError::new(AuthErrorKind::UserNotFound);
     /// assert_eq!(error.kind(), AuthErrorKind::UserNotFound);
     /// ```
@@ -199,7 +201,7 @@ impl AuthError {
     /// What went wrong.
     ///
     /// ```
-    /// # use axum_jwt_layer::{AuthError, AuthErrorKind};
+    /// # use axum_jwt_layer::{AuthError, error::AuthErrorKind};
     /// assert_eq!(AuthError::new(AuthErrorKind::ResolverFailed).kind(), AuthErrorKind::ResolverFailed);
     /// ```
     pub fn kind(&self) -> AuthErrorKind {
@@ -209,7 +211,7 @@ impl AuthError {
     /// The HTTP status of the default response.
     ///
     /// ```
-    /// # use axum_jwt_layer::{AuthError, AuthErrorKind, InvalidRequestReason};
+    /// # use axum_jwt_layer::{AuthError, error::{AuthErrorKind, InvalidRequestReason}};
     /// let error = AuthError::new(AuthErrorKind::InvalidRequest(InvalidRequestReason::EmptyToken));
     /// assert_eq!(error.status(), http::StatusCode::BAD_REQUEST);
     /// ```
@@ -231,7 +233,7 @@ impl AuthError {
     /// The RFC 6750 `error` attribute, when the kind has one.
     ///
     /// ```
-    /// # use axum_jwt_layer::{AuthError, AuthErrorKind};
+    /// # use axum_jwt_layer::{AuthError, error::AuthErrorKind};
     /// assert_eq!(AuthError::new(AuthErrorKind::UserNotFound).rfc6750_error(), Some("invalid_token"));
     /// assert_eq!(AuthError::new(AuthErrorKind::MissingToken).rfc6750_error(), None);
     /// ```
@@ -252,7 +254,7 @@ impl AuthError {
     /// The client-facing description, from a fixed ASCII set: it never depends on the token.
     ///
     /// ```
-    /// # use axum_jwt_layer::{AuthError, AuthErrorKind, InvalidTokenReason};
+    /// # use axum_jwt_layer::{AuthError, error::{AuthErrorKind, InvalidTokenReason}};
     /// let expired = AuthError::new(AuthErrorKind::InvalidToken(InvalidTokenReason::Expired));
     /// let forged = AuthError::new(AuthErrorKind::InvalidToken(InvalidTokenReason::BadSignature));
     /// assert_eq!(expired.detail(), forged.detail());
@@ -412,10 +414,10 @@ pub enum ConfigError {
     CryptoBackend,
 }
 
-/// A token that could not be issued by [`TokenBuilder::sign`](crate::TokenBuilder::sign).
+/// A token that could not be issued by [`TokenBuilder::sign`](crate::issue::TokenBuilder::sign).
 ///
 /// ```
-/// # use axum_jwt_layer::IssueError;
+/// # use axum_jwt_layer::error::IssueError;
 /// assert_eq!(IssueError::InvalidSubject.to_string(), "subject is empty or has control characters");
 /// ```
 #[derive(Debug, thiserror::Error)]

@@ -48,18 +48,18 @@
 //! # The request flow
 //!
 //! 1. **skip**: OPTIONS requests and excluded paths pass through without identity.
-//! 2. **find**: every [`TokenSource`] is read; two different tokens or a repeated header is a
+//! 2. **find**: every [`TokenSource`](jwt::TokenSource) is read; two different tokens or a repeated header is a
 //!    400 `invalid_request`; no token is a 401 with a bare `Bearer` challenge.
 //! 3. **verify**: size cap (8 KiB), three strict base64url segments, a header whose `alg` is in
 //!    the configured allow-list (never taken from the token alone), no `crit`/`b64`, an
 //!    access-token `typ`, the key by `kid`, the signature, then a payload without duplicate
 //!    keys and the claim checks (`exp` required, `nbf`, `iat`, issuer, audience, lifetime).
-//! 4. **revoke**: with a [`RevocationStore`], the token's `jti`, login family and subject are
+//! 4. **revoke**: with a [`RevocationStore`](revocation::RevocationStore), the token's `jti`, login family and subject are
 //!    looked up (a store that cannot answer refuses the request: 503).
 //! 5. **resolve**: the [`UserResolver`] turns the token into a user.
 //! 6. **attach**: [`Token`] and [`AuthUser`] go into the request extensions.
 //!
-//! Every rejection goes through one [`ErrorHandler`]; the default answers
+//! Every rejection goes through one [`ErrorHandler`](flow::ErrorHandler); the default answers
 //! `{"status_code": N, "detail": ".."}` with a description from a fixed set.
 //!
 //! # Other schemes
@@ -74,7 +74,7 @@
 //! # Keys
 //!
 //! [`JwtAuthBuilder::secret`] configures an HMAC secret; [`JwtAuthBuilder::key`] takes any
-//! [`Key`] (an HMAC secret, an RSA, EC P-256/P-384 or Ed25519 key in PEM or DER, or a JWK) and
+//! [`Key`](keys::Key) (an HMAC secret, an RSA, EC P-256/P-384 or Ed25519 key in PEM or DER, or a JWK) and
 //! [`JwtAuthBuilder::jwk_set`] a whole JWK Set. Public keys only verify, so a resource server
 //! needs no private key. Each key serves only the allowed algorithms of its type, a JWK's
 //! `alg` narrows that to one, and with several keys a token's `kid` selects its key.
@@ -96,6 +96,7 @@
 //! Rejections of client errors are logged at `debug` with a reason from a fixed set; resolver
 //! failures at `error`. No token, signature, cookie value or claim value is ever logged.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -106,59 +107,24 @@
 // Top to bottom: openapi -> jwt -> layer -> flow -> backend, issue -> revocation -> keys ->
 // the model (token, error, time, response). `tests/module_graph.rs` checks that imports only
 // run downwards and that no files import each other in a cycle.
-mod backend;
-mod error;
-mod flow;
-mod issue;
+pub mod backend;
+pub mod error;
+pub mod flow;
+pub mod issue;
 pub mod jwt;
-mod keys;
-mod layer;
+pub mod keys;
+pub mod layer;
 #[cfg(feature = "openapi")]
-mod openapi;
+#[cfg_attr(docsrs, doc(cfg(feature = "openapi")))]
+pub mod openapi;
 mod response;
-mod revocation;
+pub mod revocation;
 mod time;
 mod token;
 
-#[cfg(feature = "cookie")]
-pub use ::cookie::SameSite;
 pub use backend::AuthBackend;
-pub use error::{
-    AuthError, AuthErrorKind, ConfigError, InvalidRequestReason, InvalidTokenReason, IssueError,
-};
-pub use flow::attach::{AuthUser, MissingAuthentication};
-pub use flow::authenticator::{Authenticator, AuthenticatorBuilder};
-pub use flow::reject::{DefaultErrorHandler, ErrorHandler};
-pub use flow::resolve::UserResolver;
-#[cfg(feature = "cookie")]
-pub use issue::AuthCookie;
-pub use issue::{
-    Login, Logout, OAuth2Error, PasswordGrant, RefreshError, RefreshErrorKind, RefreshTokens,
-    Refreshed, TokenBuilder,
-};
-/// A JSON Web Key (RFC 7517), as jsonwebtoken parses it; see [`Key::from_jwk`].
-pub use jsonwebtoken::jwk::Jwk;
-/// A JWK Set (RFC 7517 §5), as jsonwebtoken parses it; see [`JwtAuthBuilder::jwk_set`].
-pub use jsonwebtoken::jwk::JwkSet;
-pub use jsonwebtoken::Algorithm;
-pub use jwt::auth::{JwtAuth, JwtAuthLayer, JwtAuthService};
-pub use jwt::builder::JwtAuthBuilder;
-pub use jwt::source::TokenSource;
-#[cfg(feature = "jwks")]
-pub use keys::remote::{JwksError, JwksErrorKind, JwksSource};
-pub use keys::Key;
-pub use layer::{AuthLayer, AuthService, ResponseFuture};
-#[cfg(feature = "openapi")]
-pub use openapi::OpenApiSecurity;
-#[cfg(feature = "redis")]
-pub use revocation::RedisRevocationStore;
-pub use revocation::{
-    MemoryRevocationStore, Revocation, RevocationStore, Rotation, StoreError, StoreErrorKind,
-    TokenIds,
-};
-pub use token::{Audience, Claims, Token};
-
-/// The HTTP client the remote JWK Set is fetched with, re-exported so a custom client (see
-/// [`JwksSource::client`]) comes from the same version. Feature `jwks`.
-#[cfg(feature = "jwks")]
-pub use reqwest;
+pub use error::{AuthError, ConfigError};
+pub use flow::{AuthUser, Authenticator, AuthenticatorBuilder, UserResolver};
+pub use jwt::{JwtAuth, JwtAuthBuilder, JwtAuthLayer};
+pub use layer::AuthLayer;
+pub use token::{Claims, Token};

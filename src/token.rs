@@ -65,7 +65,7 @@ pub struct Token<C = Claims> {
 /// The `aud` claim: one audience or several (RFC 7519 §4.1.3).
 ///
 /// ```
-/// use axum_jwt_layer::Audience;
+/// use axum_jwt_layer::jwt::Audience;
 /// let aud: Audience = serde_json::from_str(r#"["a","b"]"#).unwrap();
 /// assert!(aud.contains("b"));
 /// assert_eq!(aud.iter().count(), 2);
@@ -83,7 +83,7 @@ impl Audience {
     /// Whether `audience` is one of the audiences.
     ///
     /// ```
-    /// # use axum_jwt_layer::Audience;
+    /// # use axum_jwt_layer::jwt::Audience;
     /// assert!(Audience::One("api".into()).contains("api"));
     /// assert!(!Audience::One("api".into()).contains("API"));
     /// ```
@@ -94,7 +94,7 @@ impl Audience {
     /// The audiences, in order.
     ///
     /// ```
-    /// # use axum_jwt_layer::Audience;
+    /// # use axum_jwt_layer::jwt::Audience;
     /// let aud = Audience::Many(vec!["a".into(), "b".into()]);
     /// assert_eq!(aud.iter().collect::<Vec<_>>(), ["a", "b"]);
     /// ```

@@ -11,8 +11,9 @@ use axum::body::Body;
 use axum::routing::get;
 use axum::{Extension, Router};
 use axum_jwt_layer::{
-    AuthBackend, AuthError, AuthErrorKind, AuthLayer, AuthUser, AuthenticatorBuilder,
-    InvalidRequestReason, MemoryRevocationStore, Revocation, RevocationStore, TokenIds,
+    error::{AuthErrorKind, InvalidRequestReason},
+    revocation::{MemoryRevocationStore, Revocation, RevocationStore, TokenIds},
+    AuthBackend, AuthError, AuthLayer, AuthUser, AuthenticatorBuilder,
 };
 use http::request::Parts;
 use http::{Request, StatusCode};

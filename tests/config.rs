@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use axum::response::{IntoResponse, Response};
 use axum_jwt_layer::{
-    Algorithm, AuthError, AuthErrorKind, AuthUser, ConfigError, JwtAuth, Token, TokenSource,
+    error::AuthErrorKind, jwt::TokenSource, keys::Algorithm, AuthError, AuthUser, ConfigError,
+    JwtAuth, Token,
 };
 use common::*;
 use http::StatusCode;

@@ -10,8 +10,12 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use axum_jwt_layer::{
-    AuthCookie, ConfigError, JwtAuth, JwtAuthLayer, MemoryRevocationStore, Revocation,
-    RevocationStore, Rotation, SameSite, StoreError, Token, TokenIds, TokenSource,
+    issue::{AuthCookie, SameSite},
+    jwt::TokenSource,
+    revocation::{
+        MemoryRevocationStore, Revocation, RevocationStore, Rotation, StoreError, TokenIds,
+    },
+    ConfigError, JwtAuth, JwtAuthLayer, Token,
 };
 use common::*;
 use http::StatusCode;
@@ -391,7 +395,7 @@ async fn case_44_an_unreachable_store_is_503_never_a_pass() {
         r#"{"alg":"HS256"}"#,
         &claims("alice").to_string(),
         &[3; 32],
-        axum_jwt_layer::Algorithm::HS256,
+        axum_jwt_layer::keys::Algorithm::HS256,
     );
     assert_token_refused(&app, &calls, &forged).await;
     assert_eq!(store.0.load(std::sync::atomic::Ordering::SeqCst), asked);
@@ -440,7 +444,10 @@ async fn memory_store_forgets_expired_entries_and_refuses_when_full() {
         .revoke(Revocation::Token("c"), now() + 60)
         .await
         .unwrap_err();
-    assert_eq!(full.kind(), axum_jwt_layer::StoreErrorKind::Full);
+    assert_eq!(
+        full.kind(),
+        axum_jwt_layer::revocation::StoreErrorKind::Full
+    );
     assert!(
         store.is_revoked(TokenIds::new("a", "alice")).await.unwrap(),
         "nothing was evicted to make room"

@@ -10,7 +10,11 @@ use std::time::Duration;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_jwt_layer::{Audience, IssueError, JwtAuth, JwtAuthLayer, Token, TokenSource};
+use axum_jwt_layer::{
+    error::IssueError,
+    jwt::{Audience, TokenSource},
+    JwtAuth, JwtAuthLayer, Token,
+};
 use common::*;
 use http::StatusCode;
 use http_body_util::BodyExt as _;

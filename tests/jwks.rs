@@ -13,7 +13,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use axum_jwt_layer::{Algorithm, ConfigError, JwksErrorKind, JwksSource, JwtAuth, Key};
+use axum_jwt_layer::{
+    keys::{Algorithm, JwksErrorKind, JwksSource, Key},
+    ConfigError, JwtAuth,
+};
 use common::keys::{fixture, keyed_auth, keyed_builder, private};
 use common::{bearer, logs, router, Calls, User};
 use http::StatusCode;

@@ -5,9 +5,13 @@
 mod common;
 
 use axum::response::IntoResponse;
-use axum_jwt_layer::Algorithm::{EdDSA, ES256, ES384, PS256, RS256};
-use axum_jwt_layer::AuthErrorKind::InvalidToken;
-use axum_jwt_layer::{ConfigError, InvalidTokenReason, IssueError, Jwk, JwkSet, Key};
+use axum_jwt_layer::error::AuthErrorKind::InvalidToken;
+use axum_jwt_layer::keys::Algorithm::{EdDSA, ES256, ES384, PS256, RS256};
+use axum_jwt_layer::{
+    error::{InvalidTokenReason, IssueError},
+    keys::{Jwk, JwkSet, Key},
+    ConfigError,
+};
 use common::keys::*;
 use common::*;
 
@@ -20,7 +24,7 @@ fn kid_of(jwt: &str) -> Option<String> {
 }
 
 /// The fixture set's signing members, with the algorithm each one's tokens use.
-const MEMBERS: [(&str, &str, axum_jwt_layer::Algorithm); 5] = [
+const MEMBERS: [(&str, &str, axum_jwt_layer::keys::Algorithm); 5] = [
     ("rsa2048-a", "rsa-a", RS256),
     ("rsa2048-b", "rsa-b", RS256),
     ("p256-a", "p256-a", ES256),
@@ -122,7 +126,7 @@ async fn a_verify_only_configuration_cannot_sign() {
         r#"{"keys":[{"kty":"oct","alg":"HS256","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0"}]}"#,
     )
     .unwrap();
-    let (builder, _) = keyed_builder([], &[axum_jwt_layer::Algorithm::HS256]);
+    let (builder, _) = keyed_builder([], &[axum_jwt_layer::keys::Algorithm::HS256]);
     let auth = builder.jwk_set(&set).build().unwrap();
     assert!(auth.create_token("alice").sign().is_err());
 }

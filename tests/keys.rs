@@ -5,8 +5,12 @@
 
 mod common;
 
-use axum_jwt_layer::AuthErrorKind::InvalidToken;
-use axum_jwt_layer::{Algorithm, ConfigError, InvalidTokenReason, Key};
+use axum_jwt_layer::error::AuthErrorKind::InvalidToken;
+use axum_jwt_layer::{
+    error::InvalidTokenReason,
+    keys::{Algorithm, Key},
+    ConfigError,
+};
 use common::keys::*;
 use common::*;
 use jsonwebtoken::EncodingKey;

@@ -8,7 +8,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use axum_jwt_layer::{JwtAuth, JwtAuthLayer, OAuth2Error, PasswordGrant};
+use axum_jwt_layer::{
+    issue::{OAuth2Error, PasswordGrant},
+    JwtAuth, JwtAuthLayer,
+};
 use common::*;
 use http::Request;
 use serde_json::json;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use axum_jwt_layer::{AuthCookie, JwtAuthBuilder, TokenSource};
+use axum_jwt_layer::{issue::AuthCookie, jwt::TokenSource, JwtAuthBuilder};
 use common::*;
 use serde_json::{json, Value};
 use utoipa::Modify;

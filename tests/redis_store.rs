@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use axum_jwt_layer::RedisRevocationStore;
+use axum_jwt_layer::revocation::RedisRevocationStore;
 use common::sessions::*;
 use common::*;
 use http::StatusCode;

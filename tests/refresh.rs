@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use axum::response::IntoResponse;
 use axum_jwt_layer::{
-    AuthCookie, ConfigError, MemoryRevocationStore, RefreshTokens, Revocation, RevocationStore,
-    Rotation, TokenIds,
+    issue::{AuthCookie, RefreshTokens},
+    revocation::{MemoryRevocationStore, Revocation, RevocationStore, Rotation, TokenIds},
+    ConfigError,
 };
 use common::sessions::*;
 use common::*;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use axum_jwt_layer::{Algorithm, ConfigError, JwtAuth, Token};
+use axum_jwt_layer::{keys::Algorithm, ConfigError, JwtAuth, Token};
 use common::*;
 use serde_json::json;
 use std::convert::Infallible;

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use axum::response::IntoResponse as _;
-use axum_jwt_layer::{Algorithm, MemoryRevocationStore};
+use axum_jwt_layer::{keys::Algorithm, revocation::MemoryRevocationStore};
 use common::keys::{keyed_builder, private};
 use common::{bearer, router};
 use http::StatusCode;

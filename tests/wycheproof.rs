@@ -10,7 +10,10 @@
 
 use std::convert::Infallible;
 
-use axum_jwt_layer::{Algorithm, Jwk, JwtAuth, Key, Token};
+use axum_jwt_layer::{
+    keys::{Algorithm, Jwk, Key},
+    JwtAuth, Token,
+};
 use serde::Deserialize;
 
 /// A copy of `../shared/testdata/wycheproof/json_web_signature_test.json` (Apache-2.0, see

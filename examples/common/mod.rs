@@ -128,6 +128,6 @@ pub async fn some_path(
 pub async fn logout(
     axum::extract::State(state): axum::extract::State<AppState>,
     token: Token,
-) -> axum_jwt_layer::Logout {
+) -> axum_jwt_layer::issue::Logout {
     state.auth.logout(&token).await
 }

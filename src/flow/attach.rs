@@ -55,7 +55,7 @@ where
 ///
 /// ```
 /// use axum::response::IntoResponse;
-/// use axum_jwt_layer::MissingAuthentication;
+/// use axum_jwt_layer::flow::MissingAuthentication;
 ///
 /// let response = MissingAuthentication::LayerMissing.into_response();
 /// assert_eq!(response.status(), 500);

@@ -87,7 +87,7 @@ impl<B, U> Authenticator<B, U> {
     /// The response the layer would send for `error` (the configured error handler).
     ///
     /// ```
-    /// # use axum_jwt_layer::{AuthError, AuthErrorKind, JwtAuth, Token};
+    /// # use axum_jwt_layer::{AuthError, JwtAuth, Token, error::AuthErrorKind};
     /// # use std::convert::Infallible;
     /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
     /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
@@ -212,7 +212,7 @@ impl<B: AuthBackend, U: Clone + Send + Sync + 'static> AuthenticatorBuilder<B, U
 
     /// Consults `store` for every credential the backend accepts, before the resolver (see
     /// [`AuthBackend::revocation_ids`]).
-    pub fn revocation(mut self, store: impl crate::RevocationStore) -> Self {
+    pub fn revocation(mut self, store: impl crate::revocation::RevocationStore) -> Self {
         self.revocation = Some(Arc::new(store));
         self
     }

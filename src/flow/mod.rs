@@ -2,6 +2,11 @@
 //! (`authenticate.rs`, the backend), *revoke* (`revoke.rs`), *resolve* (`resolve.rs`),
 //! *attach* (`attach.rs`) and *reject* (`reject.rs`). `pipeline.rs` runs them in order for one
 //! request; `authenticator.rs` holds the configuration they share. Nothing here knows JWT.
+//!
+//! Public here: the configuration of any backend ([`Authenticator`], [`AuthenticatorBuilder`]),
+//! the resolver trait ([`UserResolver`]), the extractor of the user ([`AuthUser`]) and its
+//! rejection ([`MissingAuthentication`]), and the error mapping ([`ErrorHandler`],
+//! [`DefaultErrorHandler`]).
 
 pub(crate) mod attach;
 pub(crate) mod authenticate;
@@ -11,3 +16,8 @@ pub(crate) mod reject;
 pub(crate) mod resolve;
 pub(crate) mod revoke;
 pub(crate) mod skip;
+
+pub use self::attach::{AuthUser, MissingAuthentication};
+pub use self::authenticator::{Authenticator, AuthenticatorBuilder};
+pub use self::reject::{DefaultErrorHandler, ErrorHandler};
+pub use self::resolve::UserResolver;

@@ -15,12 +15,12 @@ use crate::response::json_error;
 ///
 /// ```
 /// use axum::response::{IntoResponse, Response};
-/// use axum_jwt_layer::{AuthError, ErrorHandler};
+/// use axum_jwt_layer::{AuthError, flow::ErrorHandler};
 ///
 /// fn plain(error: &AuthError) -> Response {
 ///     (error.status(), error.detail()).into_response()
 /// }
-/// let response = plain.handle(&AuthError::new(axum_jwt_layer::AuthErrorKind::MissingToken), "api");
+/// let response = plain.handle(&AuthError::new(axum_jwt_layer::error::AuthErrorKind::MissingToken), "api");
 /// assert_eq!(response.status(), 401);
 /// ```
 pub trait ErrorHandler: Send + Sync + 'static {
@@ -42,7 +42,7 @@ where
 /// a token was presented.
 ///
 /// ```
-/// use axum_jwt_layer::{AuthError, AuthErrorKind, DefaultErrorHandler, ErrorHandler};
+/// use axum_jwt_layer::{AuthError, error::AuthErrorKind, flow::{DefaultErrorHandler, ErrorHandler}};
 ///
 /// let response = DefaultErrorHandler.handle(&AuthError::new(AuthErrorKind::MissingToken), "api");
 /// assert_eq!(response.headers()["www-authenticate"], r#"Bearer realm="api""#);

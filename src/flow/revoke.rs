@@ -1,4 +1,4 @@
-//! Step *revoke*: with a [`RevocationStore`](crate::RevocationStore) configured, the checked
+//! Step *revoke*: with a [`RevocationStore`](crate::revocation::RevocationStore) configured, the checked
 //! credential is looked up before the resolver runs. A credential without ids (a JWT without
 //! `jti`) counts as revoked; a store that cannot answer refuses the request (503, fail closed).
 

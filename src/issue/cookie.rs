@@ -14,7 +14,7 @@ const MAX_COOKIE_BYTES: usize = 4096;
 /// `Authorization` header unless [`AuthCookie::send_header`] turns it off.
 ///
 /// ```
-/// use axum_jwt_layer::{AuthCookie, SameSite};
+/// use axum_jwt_layer::issue::{AuthCookie, SameSite};
 ///
 /// let cookie = AuthCookie::new("session").path("/api").same_site(SameSite::Strict);
 /// assert_eq!(cookie.name(), "session");
@@ -40,7 +40,7 @@ impl AuthCookie {
     /// The defaults, with the cookie called `name` (case-sensitive).
     ///
     /// ```
-    /// # use axum_jwt_layer::AuthCookie;
+    /// # use axum_jwt_layer::issue::AuthCookie;
     /// assert_eq!(AuthCookie::new("token"), AuthCookie::default());
     /// ```
     pub fn new(name: impl Into<String>) -> Self {
@@ -58,7 +58,7 @@ impl AuthCookie {
     /// The cookie name.
     ///
     /// ```
-    /// # use axum_jwt_layer::AuthCookie;
+    /// # use axum_jwt_layer::issue::AuthCookie;
     /// assert_eq!(AuthCookie::default().name(), "token");
     /// ```
     pub fn name(&self) -> &str {
@@ -68,7 +68,7 @@ impl AuthCookie {
     /// The `Path` attribute. Default `/`.
     ///
     /// ```
-    /// # use axum_jwt_layer::AuthCookie;
+    /// # use axum_jwt_layer::issue::AuthCookie;
     /// let cookie = AuthCookie::default().path("/api");
     /// # let _ = cookie;
     /// ```
@@ -80,7 +80,7 @@ impl AuthCookie {
     /// The `Domain` attribute. Default none (host-only).
     ///
     /// ```
-    /// # use axum_jwt_layer::AuthCookie;
+    /// # use axum_jwt_layer::issue::AuthCookie;
     /// let cookie = AuthCookie::default().domain("example.com");
     /// # let _ = cookie;
     /// ```
@@ -92,7 +92,7 @@ impl AuthCookie {
     /// The `Secure` attribute. Default on; turn off only for plain-HTTP development.
     ///
     /// ```
-    /// # use axum_jwt_layer::AuthCookie;
+    /// # use axum_jwt_layer::issue::AuthCookie;
     /// let cookie = AuthCookie::default().secure(false);
     /// # let _ = cookie;
     /// ```
@@ -104,7 +104,7 @@ impl AuthCookie {
     /// The `HttpOnly` attribute. Default on.
     ///
     /// ```
-    /// # use axum_jwt_layer::AuthCookie;
+    /// # use axum_jwt_layer::issue::AuthCookie;
     /// let cookie = AuthCookie::default().http_only(true);
     /// # let _ = cookie;
     /// ```
@@ -116,7 +116,7 @@ impl AuthCookie {
     /// The `SameSite` attribute. Default `Lax`; `None` requires `Secure` (checked at build()).
     ///
     /// ```
-    /// # use axum_jwt_layer::{AuthCookie, SameSite};
+    /// # use axum_jwt_layer::issue::{AuthCookie, SameSite};
     /// let cookie = AuthCookie::default().same_site(SameSite::Strict);
     /// # let _ = cookie;
     /// ```
@@ -128,7 +128,7 @@ impl AuthCookie {
     /// Whether `login()` also sends the token in the `Authorization` header. Default on.
     ///
     /// ```
-    /// # use axum_jwt_layer::AuthCookie;
+    /// # use axum_jwt_layer::issue::AuthCookie;
     /// let cookie = AuthCookie::default().send_header(false);
     /// # let _ = cookie;
     /// ```

@@ -45,7 +45,7 @@ impl Logout {
     /// False when the revocation store failed to record the revocation.
     ///
     /// ```
-    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, Token};
+    /// # use axum_jwt_layer::{JwtAuth, Token, revocation::MemoryRevocationStore};
     /// # use std::convert::Infallible;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32]).revocation(MemoryRevocationStore::new(1))

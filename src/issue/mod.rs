@@ -12,10 +12,16 @@ pub(crate) mod oauth2;
 pub(crate) mod refresh;
 pub(crate) mod token;
 
+/// The `SameSite` attribute of the auth cookie, from the `cookie` crate. Feature `cookie`.
 #[cfg(feature = "cookie")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cookie")))]
+pub use ::cookie::SameSite;
+
+#[cfg(feature = "cookie")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cookie")))]
 pub use self::cookie::AuthCookie;
-pub use login::Login;
-pub use logout::Logout;
-pub use oauth2::{OAuth2Error, PasswordGrant};
-pub use refresh::{RefreshError, RefreshErrorKind, RefreshTokens, Refreshed};
-pub use token::TokenBuilder;
+pub use self::login::Login;
+pub use self::logout::Logout;
+pub use self::oauth2::{OAuth2Error, OAuth2ErrorKind, PasswordGrant};
+pub use self::refresh::{RefreshError, RefreshErrorKind, RefreshTokens, Refreshed};
+pub use self::token::TokenBuilder;

@@ -1,21 +1,25 @@
 //! Refresh tokens: rotation with reuse detection ([`JwtAuth::refresh`](crate::JwtAuth::refresh)).
 
+use std::error::Error as StdError;
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::response::{IntoResponse, Response};
+use http::StatusCode;
 
 #[cfg(feature = "cookie")]
 use super::cookie::AuthCookie;
 use super::token::{Issued, Issuer};
-use crate::response::internal_error;
+use crate::error::{AuthError, AuthErrorKind, InvalidRequestReason, InvalidTokenReason};
+use crate::response::{internal_error, json_error};
 
 /// Refresh-token settings (see `JwtAuthBuilder::refresh_tokens`): a lifetime of 14 days, the
 /// audience `refresh`, the header `typ` `refresh+jwt`, and optionally an HttpOnly cookie with
 /// a narrow path. A refresh token is never accepted as an access token, nor the reverse.
 ///
 /// ```
-/// use axum_jwt_layer::RefreshTokens;
+/// use axum_jwt_layer::issue::RefreshTokens;
 /// use std::time::Duration;
 /// let settings = RefreshTokens::new().lifetime(Duration::from_secs(7 * 86_400)).audience("my-refresh");
 /// # let _ = settings;
@@ -38,7 +42,7 @@ impl RefreshTokens {
     /// The defaults.
     ///
     /// ```
-    /// # use axum_jwt_layer::RefreshTokens;
+    /// # use axum_jwt_layer::issue::RefreshTokens;
     /// let settings = RefreshTokens::new();
     /// # let _ = settings;
     /// ```
@@ -54,7 +58,7 @@ impl RefreshTokens {
     /// How long a refresh token is valid. Default 14 days.
     ///
     /// ```
-    /// # use axum_jwt_layer::RefreshTokens;
+    /// # use axum_jwt_layer::issue::RefreshTokens;
     /// let settings = RefreshTokens::new().lifetime(std::time::Duration::from_secs(3600));
     /// # let _ = settings;
     /// ```
@@ -66,7 +70,7 @@ impl RefreshTokens {
     /// The `aud` of refresh tokens; must differ from every accepted access audience.
     ///
     /// ```
-    /// # use axum_jwt_layer::RefreshTokens;
+    /// # use axum_jwt_layer::issue::RefreshTokens;
     /// let settings = RefreshTokens::new().audience("refresh.example");
     /// # let _ = settings;
     /// ```
@@ -79,7 +83,7 @@ impl RefreshTokens {
     /// as `/refresh`.
     ///
     /// ```
-    /// # use axum_jwt_layer::{AuthCookie, RefreshTokens};
+    /// # use axum_jwt_layer::issue::{AuthCookie, RefreshTokens};
     /// let settings = RefreshTokens::new().cookie(AuthCookie::new("refresh").path("/refresh"));
     /// # let _ = settings;
     /// ```
@@ -94,7 +98,7 @@ impl RefreshTokens {
 /// preset). Made by [`JwtAuth::refresh`](crate::JwtAuth::refresh).
 ///
 /// ```
-/// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+/// # use axum_jwt_layer::{JwtAuth, Token, issue::RefreshTokens, revocation::MemoryRevocationStore};
 /// # use std::convert::Infallible;
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
@@ -123,7 +127,7 @@ impl Refreshed {
     /// The new access token.
     ///
     /// ```
-    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+    /// # use axum_jwt_layer::{JwtAuth, Token, issue::RefreshTokens, revocation::MemoryRevocationStore};
     /// # use std::convert::Infallible;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
@@ -143,7 +147,7 @@ impl Refreshed {
     /// The new refresh token.
     ///
     /// ```
-    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+    /// # use axum_jwt_layer::{JwtAuth, Token, issue::RefreshTokens, revocation::MemoryRevocationStore};
     /// # use std::convert::Infallible;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
@@ -175,7 +179,7 @@ impl IntoResponse for Refreshed {
 /// Why a refresh was refused.
 ///
 /// ```
-/// use axum_jwt_layer::RefreshErrorKind;
+/// use axum_jwt_layer::issue::RefreshErrorKind;
 /// assert_ne!(RefreshErrorKind::Reused, RefreshErrorKind::Invalid);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,7 +200,7 @@ pub enum RefreshErrorKind {
 /// A refused refresh, with the response the configured error handler gives for it.
 ///
 /// ```
-/// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+/// # use axum_jwt_layer::{JwtAuth, Token, issue::RefreshTokens, revocation::MemoryRevocationStore};
 /// # use std::convert::Infallible;
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
@@ -207,27 +211,76 @@ pub enum RefreshErrorKind {
 /// # let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
 /// # let refresh_token = body["refresh_token"].as_str().unwrap();
 /// let error = auth.refresh("not.a.token").await.unwrap_err();
-/// assert_eq!(error.kind(), axum_jwt_layer::RefreshErrorKind::Invalid);
+/// assert_eq!(error.kind(), axum_jwt_layer::issue::RefreshErrorKind::Invalid);
 /// # });
 /// ```
 pub struct RefreshError {
-    pub(crate) kind: RefreshErrorKind,
-    pub(crate) response: Response,
+    kind: RefreshErrorKind,
+    source: Option<Arc<dyn StdError + Send + Sync>>,
+    respond: Respond,
 }
 
-impl std::fmt::Debug for RefreshError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+/// How the configuration answers a refusal (its error handler).
+pub(crate) type Respond = Arc<dyn Fn(&AuthError) -> Response + Send + Sync>;
+
+impl fmt::Debug for RefreshError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RefreshError")
             .field("kind", &self.kind)
-            .finish()
+            .field("source", &self.source)
+            .finish_non_exhaustive()
     }
 }
 
 impl RefreshError {
+    pub(crate) fn new(
+        kind: RefreshErrorKind,
+        source: Option<Arc<dyn StdError + Send + Sync>>,
+        respond: Respond,
+    ) -> Self {
+        Self {
+            kind,
+            source,
+            respond,
+        }
+    }
+
+    /// The rejection the response is made from; `None` for a failure to sign (a bare 500).
+    fn rejection(&self) -> Option<AuthError> {
+        let kind = match self.kind {
+            RefreshErrorKind::Missing => {
+                AuthErrorKind::InvalidRequest(InvalidRequestReason::EmptyToken)
+            }
+            RefreshErrorKind::Invalid => AuthErrorKind::InvalidToken(InvalidTokenReason::WrongType),
+            RefreshErrorKind::Reused => AuthErrorKind::Revoked,
+            RefreshErrorKind::StoreUnavailable => AuthErrorKind::StoreUnavailable,
+            RefreshErrorKind::Issue => return None,
+        };
+        Some(AuthError::new(kind))
+    }
+
+    /// The HTTP status of the default response.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, issue::RefreshTokens, revocation::MemoryRevocationStore};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    /// #     .revocation(MemoryRevocationStore::new(100)).refresh_tokens(RefreshTokens::new())
+    /// #     .build().unwrap();
+    /// let error = auth.refresh("not.a.token").await.unwrap_err();
+    /// assert_eq!(error.status(), 401);
+    /// assert_eq!(error.to_string(), "invalid refresh token");
+    /// # });
+    /// ```
+    pub fn status(&self) -> StatusCode {
+        self.rejection()
+            .map_or(StatusCode::INTERNAL_SERVER_ERROR, |error| error.status())
+    }
+
     /// Why the refresh was refused.
     ///
     /// ```
-    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+    /// # use axum_jwt_layer::{JwtAuth, Token, issue::RefreshTokens, revocation::MemoryRevocationStore};
     /// # use std::convert::Infallible;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
@@ -239,7 +292,7 @@ impl RefreshError {
     /// # let refresh_token = body["refresh_token"].as_str().unwrap();
     /// auth.refresh(refresh_token).await.unwrap();
     /// let replay = auth.refresh(refresh_token).await.unwrap_err();
-    /// assert_eq!(replay.kind(), axum_jwt_layer::RefreshErrorKind::Reused);
+    /// assert_eq!(replay.kind(), axum_jwt_layer::issue::RefreshErrorKind::Reused);
     /// # });
     /// ```
     pub fn kind(&self) -> RefreshErrorKind {
@@ -247,8 +300,37 @@ impl RefreshError {
     }
 }
 
+impl fmt::Display for RefreshErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Missing => "no refresh token",
+            Self::Invalid => "invalid refresh token",
+            Self::Reused => "refresh token reused: its login family is revoked",
+            Self::StoreUnavailable => "revocation store unavailable",
+            Self::Issue => "new tokens could not be issued",
+        })
+    }
+}
+
+impl fmt::Display for RefreshError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.kind, f)
+    }
+}
+
+impl StdError for RefreshError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
 impl IntoResponse for RefreshError {
     fn into_response(self) -> Response {
-        self.response
+        match self.rejection() {
+            Some(error) => (self.respond)(&error),
+            None => json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"),
+        }
     }
 }

@@ -314,7 +314,7 @@ impl TokenBuilder {
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token};
     /// # use std::convert::Infallible;
-    /// # use axum_jwt_layer::IssueError;
+    /// # use axum_jwt_layer::error::IssueError;
     /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
     /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
     /// let jwt = auth.create_token("42").extra("role", "admin").sign().unwrap();
@@ -374,7 +374,7 @@ impl TokenBuilder {
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token};
     /// # use std::convert::Infallible;
-    /// # use axum_jwt_layer::IssueError;
+    /// # use axum_jwt_layer::error::IssueError;
     /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
     /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
     /// let jwt = auth.create_token("42").sign().unwrap();

@@ -97,7 +97,7 @@ where
     /// nothing. Feature `jwks`.
     ///
     /// ```
-    /// # use axum_jwt_layer::{Algorithm, JwksErrorKind, JwksSource, JwtAuth, Token};
+    /// # use axum_jwt_layer::{JwtAuth, Token, keys::{Algorithm, JwksErrorKind, JwksSource}};
     /// # use std::convert::Infallible;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
@@ -114,7 +114,8 @@ where
     #[cfg(feature = "jwks")]
     pub fn refresh_jwks(
         &self,
-    ) -> impl std::future::Future<Output = Result<(), crate::JwksError>> + Send + 'static {
+    ) -> impl std::future::Future<Output = Result<(), crate::keys::JwksError>> + Send + 'static
+    {
         use crate::keys::source::KeySource;
         let fetch = match &self.backend().verifier.keys {
             KeySource::Remote(remote) => Some(remote.refresh_now()),

@@ -73,7 +73,7 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
     /// store failure answers 503 and leaves the cookies alone.
     ///
     /// ```
-    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, Token};
+    /// # use axum_jwt_layer::{JwtAuth, Token, revocation::MemoryRevocationStore};
     /// # use std::convert::Infallible;
     /// use axum::response::IntoResponse;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -108,7 +108,7 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
     /// no store is configured or it fails.
     ///
     /// ```
-    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, Token};
+    /// # use axum_jwt_layer::{JwtAuth, Token, revocation::MemoryRevocationStore};
     /// # use std::convert::Infallible;
     /// use axum::response::IntoResponse;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {

@@ -1,5 +1,5 @@
 //! The JWT backend: [`JwtBackend`] (find the token, verify it) and everything
-//! [`JwtAuth`](crate::JwtAuth) adds to the shared flow: its builder, issuing, refresh tokens.
+//! [`JwtAuth`] adds to the shared flow: its builder, issuing, refresh tokens.
 //!
 //! Files: `auth.rs` (the `JwtAuth` names), `backend.rs`, `builder/` (settings by role and
 //! `build()`), `source.rs` (where the token is found), `verify.rs` (the JWS steps),
@@ -17,4 +17,8 @@ pub(crate) mod rules;
 pub(crate) mod source;
 pub(crate) mod verify;
 
-pub use backend::JwtBackend;
+pub use self::auth::{JwtAuth, JwtAuthLayer, JwtAuthService};
+pub use self::backend::JwtBackend;
+pub use self::builder::JwtAuthBuilder;
+pub use self::source::TokenSource;
+pub use crate::token::Audience;

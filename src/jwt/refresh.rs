@@ -2,24 +2,23 @@
 //! in the store, issue a new pair) and `refresh_request` (the token from a JSON body, an
 //! RFC 6749 form or the refresh cookie). The types of the answers are in `issue/refresh.rs`.
 
+use std::error::Error as StdError;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use http::header::CONTENT_TYPE;
-use http::StatusCode;
 use serde::Deserialize;
 
 use super::backend::JwtBackend;
 #[cfg(feature = "cookie")]
 use super::source::{find_token, TokenSource};
-use crate::error::{AuthError, AuthErrorKind, InvalidRequestReason, InvalidTokenReason};
+use crate::error::InvalidTokenReason;
 use crate::flow::authenticator::Authenticator;
 use crate::issue::oauth2::OAuth2Error;
 use crate::issue::refresh::{RefreshError, RefreshErrorKind, Refreshed};
 use crate::issue::token::random_id;
-use crate::response::json_error;
 use crate::revocation::{token_ids, Revocation, Rotation, StoreError};
 use crate::time::now;
 use crate::token::{Claims, Token};
@@ -33,26 +32,19 @@ struct RefreshBody {
 /// Largest refresh request body read: a token (8 KiB) and a little form or JSON around it.
 const MAX_BODY: usize = 16 * 1024;
 
-impl<U, C> Authenticator<JwtBackend<C>, U> {
-    fn refresh_error(&self, kind: RefreshErrorKind) -> RefreshError {
-        let response = match kind {
-            RefreshErrorKind::Missing => self.error_response(&AuthError::new(
-                AuthErrorKind::InvalidRequest(InvalidRequestReason::EmptyToken),
-            )),
-            RefreshErrorKind::Invalid => self.error_response(&AuthError::new(
-                AuthErrorKind::InvalidToken(InvalidTokenReason::WrongType),
-            )),
-            RefreshErrorKind::Reused => {
-                self.error_response(&AuthError::new(AuthErrorKind::Revoked))
-            }
-            RefreshErrorKind::StoreUnavailable => {
-                self.error_response(&AuthError::new(AuthErrorKind::StoreUnavailable))
-            }
-            RefreshErrorKind::Issue => {
-                json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
-            }
-        };
-        RefreshError { kind, response }
+impl<U: 'static, C: 'static> Authenticator<JwtBackend<C>, U> {
+    /// A refused refresh, answered by this configuration's error handler.
+    fn refresh_error(
+        &self,
+        kind: RefreshErrorKind,
+        source: Option<Arc<dyn StdError + Send + Sync>>,
+    ) -> RefreshError {
+        let auth = self.clone();
+        RefreshError::new(
+            kind,
+            source,
+            Arc::new(move |error| auth.error_response(error)),
+        )
     }
 
     /// Exchanges a refresh token for a new pair (rotation): the presented refresh token is
@@ -60,7 +52,7 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
     /// included, and is refused. Needs `.refresh_tokens(..)` and a revocation store.
     ///
     /// ```
-    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+    /// # use axum_jwt_layer::{JwtAuth, Token, issue::RefreshTokens, revocation::MemoryRevocationStore};
     /// # use std::convert::Infallible;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
@@ -78,7 +70,7 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
     pub async fn refresh(&self, refresh_token: &str) -> Result<Refreshed, RefreshError> {
         let issuer = Arc::clone(&self.backend().issuer);
         let (Some(store), Some(settings)) = (&self.backend().store, &issuer.refresh) else {
-            return Err(self.refresh_error(RefreshErrorKind::Invalid));
+            return Err(self.refresh_error(RefreshErrorKind::Invalid, None));
         };
         let now = now();
         let verified = self.backend().verifier.verify_refresh(refresh_token, now);
@@ -86,22 +78,23 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
             Token::<Claims>::from_checked(payload).map_err(|_| InvalidTokenReason::BadClaim)
         }) else {
             tracing::debug!("refresh refused: invalid refresh token");
-            return Err(self.refresh_error(RefreshErrorKind::Invalid));
+            return Err(self.refresh_error(RefreshErrorKind::Invalid, None));
         };
         let (Some(ids), Some(family)) = (token_ids(&token), token.fid.as_deref()) else {
-            return Err(self.refresh_error(RefreshErrorKind::Invalid));
+            return Err(self.refresh_error(RefreshErrorKind::Invalid, None));
         };
         let until = now
             .saturating_add(settings.lifetime.max(issuer.expiration))
             .saturating_add(issuer.leeway);
         let store_down = |error: StoreError| {
             tracing::error!(%error, "refresh refused: revocation store failed");
-            self.refresh_error(RefreshErrorKind::StoreUnavailable)
+            self.refresh_error(RefreshErrorKind::StoreUnavailable, Some(Arc::new(error)))
         };
         if store.is_revoked_dyn(ids).await.map_err(store_down)? {
-            return Err(self.refresh_error(RefreshErrorKind::Invalid));
+            return Err(self.refresh_error(RefreshErrorKind::Invalid, None));
         }
-        let next = random_id().map_err(|_| self.refresh_error(RefreshErrorKind::Issue))?;
+        let next = random_id()
+            .map_err(|error| self.refresh_error(RefreshErrorKind::Issue, Some(Arc::new(error))))?;
         let rotation = store
             .rotate_dyn(family, ids.jti, &next, until)
             .await
@@ -112,7 +105,7 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
                 .revoke_dyn(Revocation::Family(family), until)
                 .await
                 .map_err(store_down)?;
-            return Err(self.refresh_error(RefreshErrorKind::Reused));
+            return Err(self.refresh_error(RefreshErrorKind::Reused, None));
         }
         let mut builder = self.create_token(token.sub.clone()).claims(&token.claims);
         builder = builder.family(family.to_owned());
@@ -121,7 +114,7 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
         }
         let issued = issuer.issue(builder, Some(next)).map_err(|error| {
             tracing::error!(%error, "refresh failed: could not issue tokens");
-            self.refresh_error(RefreshErrorKind::Issue)
+            self.refresh_error(RefreshErrorKind::Issue, Some(Arc::new(error)))
         })?;
         Ok(Refreshed { issuer, issued })
     }
@@ -132,7 +125,7 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
     /// [`JwtAuth::refresh`](crate::JwtAuth::refresh). A form request gets RFC 6749 §5.2 errors (`400 invalid_grant`).
     ///
     /// ```
-    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+    /// # use axum_jwt_layer::{JwtAuth, Token, issue::RefreshTokens, revocation::MemoryRevocationStore};
     /// # use std::convert::Infallible;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
@@ -185,7 +178,7 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
             return if form {
                 OAuth2Error::invalid_request().into_response()
             } else {
-                self.refresh_error(RefreshErrorKind::Missing)
+                self.refresh_error(RefreshErrorKind::Missing, None)
                     .into_response()
             };
         };
@@ -194,7 +187,7 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
             Err(error)
                 if form
                     && matches!(
-                        error.kind,
+                        error.kind(),
                         RefreshErrorKind::Invalid | RefreshErrorKind::Reused
                     ) =>
             {

@@ -9,7 +9,7 @@ use crate::error::{ConfigError, InvalidRequestReason as Reason};
 /// different tokens make the request ambiguous (400 `invalid_request`).
 ///
 /// ```
-/// use axum_jwt_layer::TokenSource;
+/// use axum_jwt_layer::jwt::TokenSource;
 ///
 /// let sources = [
 ///     TokenSource::authorization_bearer(),
@@ -29,7 +29,7 @@ impl TokenSource {
     /// `Authorization: Bearer <token>`, the scheme matched case-insensitively (RFC 6750 §2.1).
     ///
     /// ```
-    /// # use axum_jwt_layer::TokenSource;
+    /// # use axum_jwt_layer::jwt::TokenSource;
     /// assert_eq!(TokenSource::authorization_bearer().header_name(), "authorization");
     /// ```
     pub fn authorization_bearer() -> Self {
@@ -39,7 +39,7 @@ impl TokenSource {
     /// A custom header whose whole value is the token, such as `X-API-Key: <token>`.
     ///
     /// ```
-    /// # use axum_jwt_layer::TokenSource;
+    /// # use axum_jwt_layer::jwt::TokenSource;
     /// assert_eq!(TokenSource::header("X-API-Key").scheme(), None);
     /// ```
     pub fn header(name: impl Into<String>) -> Self {
@@ -55,7 +55,7 @@ impl TokenSource {
     /// 400 `invalid_request`, never "first wins".
     ///
     /// ```
-    /// # use axum_jwt_layer::TokenSource;
+    /// # use axum_jwt_layer::jwt::TokenSource;
     /// assert_eq!(TokenSource::cookie("token").cookie_name(), Some("token"));
     /// ```
     #[cfg(feature = "cookie")]
@@ -70,7 +70,7 @@ impl TokenSource {
     /// The cookie name, for a cookie source.
     ///
     /// ```
-    /// # use axum_jwt_layer::TokenSource;
+    /// # use axum_jwt_layer::jwt::TokenSource;
     /// assert_eq!(TokenSource::authorization_bearer().cookie_name(), None);
     /// ```
     pub fn cookie_name(&self) -> Option<&str> {
@@ -80,7 +80,7 @@ impl TokenSource {
     /// A custom header carrying `<scheme> <token>`, the scheme matched case-insensitively.
     ///
     /// ```
-    /// # use axum_jwt_layer::TokenSource;
+    /// # use axum_jwt_layer::jwt::TokenSource;
     /// assert_eq!(TokenSource::header_with_scheme("X-Token", "Token").scheme(), Some("Token"));
     /// ```
     pub fn header_with_scheme(name: impl Into<String>, scheme: impl Into<String>) -> Self {
@@ -94,7 +94,7 @@ impl TokenSource {
     /// The header name, as given.
     ///
     /// ```
-    /// # use axum_jwt_layer::TokenSource;
+    /// # use axum_jwt_layer::jwt::TokenSource;
     /// assert_eq!(TokenSource::header("X-API-Key").header_name(), "X-API-Key");
     /// ```
     pub fn header_name(&self) -> &str {
@@ -104,7 +104,7 @@ impl TokenSource {
     /// The scheme, if the header carries one.
     ///
     /// ```
-    /// # use axum_jwt_layer::TokenSource;
+    /// # use axum_jwt_layer::jwt::TokenSource;
     /// assert_eq!(TokenSource::authorization_bearer().scheme(), Some("Bearer"));
     /// ```
     pub fn scheme(&self) -> Option<&str> {

@@ -14,7 +14,7 @@ use jsonwebtoken::jwk::Jwk;
 /// sign and verify; public keys and JWKs only verify. RSA keys need 2048 to 8192 bits.
 ///
 /// ```
-/// use axum_jwt_layer::{Algorithm, JwtAuth, Key, Token};
+/// use axum_jwt_layer::{JwtAuth, Token, keys::{Algorithm, Key}};
 /// use std::convert::Infallible;
 ///
 /// let private = include_bytes!("../../tests/fixtures/rsa2048-a-private.pem");
@@ -83,7 +83,7 @@ impl Key {
     /// verifies.
     ///
     /// ```
-    /// # use axum_jwt_layer::Key;
+    /// # use axum_jwt_layer::keys::Key;
     /// let key = Key::hmac([7u8; 32]).with_kid("hs-1");
     /// # let _ = key;
     /// ```
@@ -95,7 +95,7 @@ impl Key {
     /// Ed25519) or `RSA PUBLIC KEY` (PKCS#1). Verifies only.
     ///
     /// ```
-    /// # use axum_jwt_layer::Key;
+    /// # use axum_jwt_layer::keys::Key;
     /// let key = Key::public_pem(include_bytes!("../../tests/fixtures/p256-a-public.pem"));
     /// # let _ = key;
     /// ```
@@ -109,7 +109,7 @@ impl Key {
     /// A public key in DER: a SubjectPublicKeyInfo or a PKCS#1 `RSAPublicKey`. Verifies only.
     ///
     /// ```
-    /// # use axum_jwt_layer::Key;
+    /// # use axum_jwt_layer::keys::Key;
     /// let key = Key::public_der(include_bytes!("../../tests/fixtures/ed25519-a-public.der"));
     /// # let _ = key;
     /// ```
@@ -126,7 +126,7 @@ impl Key {
     /// [`Key::with_public`].
     ///
     /// ```
-    /// # use axum_jwt_layer::Key;
+    /// # use axum_jwt_layer::keys::Key;
     /// let key = Key::private_pem(include_bytes!("../../tests/fixtures/p384-a-private.pem"));
     /// # let _ = key;
     /// ```
@@ -140,7 +140,7 @@ impl Key {
     /// A private key in DER: PKCS#8 or a PKCS#1 `RSAPrivateKey`. As [`Key::private_pem`].
     ///
     /// ```
-    /// # use axum_jwt_layer::Key;
+    /// # use axum_jwt_layer::keys::Key;
     /// let key = Key::private_der(include_bytes!("../../tests/fixtures/rsa2048-a-private.der"));
     /// # let _ = key;
     /// ```
@@ -157,7 +157,7 @@ impl Key {
     /// lack `verify` is refused.
     ///
     /// ```
-    /// # use axum_jwt_layer::{Jwk, Key};
+    /// # use axum_jwt_layer::keys::{Jwk, Key};
     /// let jwk: Jwk = serde_json::from_str(r#"{"kty":"OKP","crv":"Ed25519","alg":"EdDSA",
     ///     "kid":"ed-1","x":"g5e17dExK9IlQtcvuiMr_u7DI0KxQ2YHuXHrmo81lm4"}"#).unwrap();
     /// let key = Key::from_jwk(&jwk);
@@ -171,7 +171,7 @@ impl Key {
     /// Overrides a JWK's own `kid`.
     ///
     /// ```
-    /// # use axum_jwt_layer::Key;
+    /// # use axum_jwt_layer::keys::Key;
     /// let key = Key::hmac([7u8; 32]).with_kid("2026-01");
     /// assert!(format!("{key:?}").contains("2026-01"));
     /// ```
@@ -184,7 +184,7 @@ impl Key {
     /// both are of one type and that a signature made by one verifies with the other.
     ///
     /// ```
-    /// # use axum_jwt_layer::Key;
+    /// # use axum_jwt_layer::keys::Key;
     /// let key = Key::private_pem(include_bytes!("../../tests/fixtures/ed25519-a-private.pem"))
     ///     .with_public(Key::public_pem(include_bytes!("../../tests/fixtures/ed25519-a-public.pem")));
     /// # let _ = key;

@@ -16,4 +16,20 @@ pub(crate) mod remote;
 pub(crate) mod set;
 pub(crate) mod source;
 
-pub use key::Key;
+/// A JSON Web Key (RFC 7517), as jsonwebtoken parses it; see [`Key::from_jwk`].
+pub use jsonwebtoken::jwk::Jwk;
+/// A JWK Set (RFC 7517 §5), as jsonwebtoken parses it; see
+/// [`JwtAuthBuilder::jwk_set`](crate::JwtAuthBuilder::jwk_set).
+pub use jsonwebtoken::jwk::JwkSet;
+/// The JOSE signature algorithms (RFC 7518), as jsonwebtoken names them.
+pub use jsonwebtoken::Algorithm;
+/// The HTTP client the remote JWK Set is fetched with, re-exported so a custom client (see
+/// [`JwksSource::client`]) comes from the same version. Feature `jwks`.
+#[cfg(feature = "jwks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
+pub use reqwest;
+
+pub use self::key::Key;
+#[cfg(feature = "jwks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
+pub use self::remote::{JwksError, JwksErrorKind, JwksSource};

@@ -24,7 +24,7 @@ struct Pending<S, ReqBody, B, U> {
 }
 
 pin_project! {
-    /// The response future of [`AuthService`](crate::AuthService).
+    /// The response future of [`AuthService`](crate::layer::AuthService).
     pub struct ResponseFuture<S, ReqBody, B, U>
     where
         S: Service<Request<ReqBody>>,

@@ -8,8 +8,8 @@ use std::fmt;
 
 use tower_layer::Layer;
 
-pub use future::ResponseFuture;
-pub use service::AuthService;
+pub use self::future::ResponseFuture;
+pub use self::service::AuthService;
 
 use crate::flow::authenticator::Authenticator;
 

@@ -14,7 +14,7 @@ use crate::time::now;
 /// than forgetting a revocation.
 ///
 /// ```
-/// use axum_jwt_layer::MemoryRevocationStore;
+/// use axum_jwt_layer::revocation::MemoryRevocationStore;
 /// let store = MemoryRevocationStore::new(10_000);
 /// assert_eq!(store.len(), 0);
 /// ```
@@ -51,7 +51,7 @@ impl MemoryRevocationStore {
     /// A store holding at most `capacity` entries at a time.
     ///
     /// ```
-    /// # use axum_jwt_layer::MemoryRevocationStore;
+    /// # use axum_jwt_layer::revocation::MemoryRevocationStore;
     /// let store = MemoryRevocationStore::new(100);
     /// # let _ = store;
     /// ```
@@ -65,7 +65,7 @@ impl MemoryRevocationStore {
     /// How many unexpired entries the store holds.
     ///
     /// ```
-    /// # use axum_jwt_layer::MemoryRevocationStore;
+    /// # use axum_jwt_layer::revocation::MemoryRevocationStore;
     /// assert_eq!(MemoryRevocationStore::new(1).len(), 0);
     /// ```
     pub fn len(&self) -> usize {
@@ -78,7 +78,7 @@ impl MemoryRevocationStore {
     /// Whether the store holds no unexpired entry.
     ///
     /// ```
-    /// # use axum_jwt_layer::MemoryRevocationStore;
+    /// # use axum_jwt_layer::revocation::MemoryRevocationStore;
     /// assert!(MemoryRevocationStore::new(1).is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {

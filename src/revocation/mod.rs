@@ -10,6 +10,7 @@ pub(crate) mod store;
 
 pub use self::memory::MemoryRevocationStore;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::RedisRevocationStore;
 pub(crate) use self::store::{token_ids, ErasedStore};
 pub use self::store::{

@@ -31,8 +31,8 @@ return 1";
 /// reconnects by itself when Redis is back.
 ///
 /// ```no_run
-/// use axum_jwt_layer::RedisRevocationStore;
-/// # async fn connect() -> Result<(), axum_jwt_layer::StoreError> {
+/// use axum_jwt_layer::revocation::RedisRevocationStore;
+/// # async fn connect() -> Result<(), axum_jwt_layer::revocation::StoreError> {
 /// let store = RedisRevocationStore::connect("redis://127.0.0.1:6379/").await?.prefix("myapp:auth:");
 /// # let _ = store;
 /// # Ok(())
@@ -63,8 +63,8 @@ impl RedisRevocationStore {
     /// a call after 2 s and reconnects in the background. Keys are prefixed `jwt:`.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), axum_jwt_layer::StoreError> {
-    /// let store = axum_jwt_layer::RedisRevocationStore::connect("redis://127.0.0.1/").await?;
+    /// # async fn run() -> Result<(), axum_jwt_layer::revocation::StoreError> {
+    /// let store = axum_jwt_layer::revocation::RedisRevocationStore::connect("redis://127.0.0.1/").await?;
     /// # let _ = store; Ok(()) }
     /// ```
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
@@ -86,7 +86,7 @@ impl RedisRevocationStore {
     /// # async fn run() -> redis::RedisResult<()> {
     /// let client = redis::Client::open("redis://127.0.0.1/")?;
     /// let manager = redis::aio::ConnectionManager::new(client).await?;
-    /// let store = axum_jwt_layer::RedisRevocationStore::from_connection(manager);
+    /// let store = axum_jwt_layer::revocation::RedisRevocationStore::from_connection(manager);
     /// # let _ = store; Ok(()) }
     /// ```
     pub fn from_connection(connection: ConnectionManager) -> Self {
@@ -101,8 +101,8 @@ impl RedisRevocationStore {
     /// The prefix of every key this store writes. Default `jwt:`.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), axum_jwt_layer::StoreError> {
-    /// let store = axum_jwt_layer::RedisRevocationStore::connect("redis://127.0.0.1/").await?
+    /// # async fn run() -> Result<(), axum_jwt_layer::revocation::StoreError> {
+    /// let store = axum_jwt_layer::revocation::RedisRevocationStore::connect("redis://127.0.0.1/").await?
     ///     .prefix("shop:auth:");
     /// # let _ = store; Ok(()) }
     /// ```

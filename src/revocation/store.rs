@@ -17,7 +17,7 @@ use crate::token::Token;
 /// through (fail closed).
 ///
 /// ```
-/// use axum_jwt_layer::{MemoryRevocationStore, Revocation, RevocationStore, TokenIds};
+/// use axum_jwt_layer::revocation::{MemoryRevocationStore, Revocation, RevocationStore, TokenIds};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let store = MemoryRevocationStore::new(1000);
@@ -59,7 +59,7 @@ pub trait RevocationStore: Send + Sync + 'static {
 /// What [`RevocationStore::revoke`] records.
 ///
 /// ```
-/// use axum_jwt_layer::Revocation;
+/// use axum_jwt_layer::revocation::Revocation;
 /// let everywhere = Revocation::Subject { subject: "alice", issued_up_to: 1_700_000_000 };
 /// assert!(matches!(everywhere, Revocation::Subject { .. }));
 /// ```
@@ -81,7 +81,7 @@ pub enum Revocation<'a> {
 /// The identifiers of a verified token that revocation is checked against.
 ///
 /// ```
-/// use axum_jwt_layer::TokenIds;
+/// use axum_jwt_layer::revocation::TokenIds;
 /// let ids = TokenIds::new("jti-1", "alice").family(Some("fam-1")).issued_at(Some(1_700_000_000));
 /// assert_eq!(ids.family, Some("fam-1"));
 /// ```
@@ -102,7 +102,7 @@ impl<'a> TokenIds<'a> {
     /// Ids with a `jti` and a subject.
     ///
     /// ```
-    /// # use axum_jwt_layer::TokenIds;
+    /// # use axum_jwt_layer::revocation::TokenIds;
     /// assert_eq!(TokenIds::new("j", "s").jti, "j");
     /// ```
     pub fn new(jti: &'a str, subject: &'a str) -> Self {
@@ -117,7 +117,7 @@ impl<'a> TokenIds<'a> {
     /// With the family id.
     ///
     /// ```
-    /// # use axum_jwt_layer::TokenIds;
+    /// # use axum_jwt_layer::revocation::TokenIds;
     /// assert_eq!(TokenIds::new("j", "s").family(Some("f")).family, Some("f"));
     /// ```
     pub fn family(mut self, family: Option<&'a str>) -> Self {
@@ -128,7 +128,7 @@ impl<'a> TokenIds<'a> {
     /// With the issue time.
     ///
     /// ```
-    /// # use axum_jwt_layer::TokenIds;
+    /// # use axum_jwt_layer::revocation::TokenIds;
     /// assert_eq!(TokenIds::new("j", "s").issued_at(Some(5)).issued_at, Some(5));
     /// ```
     pub fn issued_at(mut self, issued_at: Option<i64>) -> Self {
@@ -140,7 +140,7 @@ impl<'a> TokenIds<'a> {
 /// The outcome of [`RevocationStore::rotate`].
 ///
 /// ```
-/// use axum_jwt_layer::Rotation;
+/// use axum_jwt_layer::revocation::Rotation;
 /// assert_ne!(Rotation::Rotated, Rotation::Reused);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,7 +154,7 @@ pub enum Rotation {
 /// A revocation store that could not answer.
 ///
 /// ```
-/// use axum_jwt_layer::StoreError;
+/// use axum_jwt_layer::revocation::StoreError;
 /// let error = StoreError::unavailable(std::io::Error::other("connection refused"));
 /// assert_eq!(error.to_string(), "revocation store unavailable");
 /// assert!(std::error::Error::source(&error).is_some());
@@ -168,7 +168,7 @@ pub struct StoreError {
 /// The kinds of [`StoreError`].
 ///
 /// ```
-/// use axum_jwt_layer::{StoreError, StoreErrorKind};
+/// use axum_jwt_layer::revocation::{StoreError, StoreErrorKind};
 /// assert_eq!(StoreError::full().kind(), StoreErrorKind::Full);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,7 +184,7 @@ impl StoreError {
     /// The backend failed with `source`.
     ///
     /// ```
-    /// # use axum_jwt_layer::{StoreError, StoreErrorKind};
+    /// # use axum_jwt_layer::revocation::{StoreError, StoreErrorKind};
     /// let error = StoreError::unavailable(std::io::Error::other("down"));
     /// assert_eq!(error.kind(), StoreErrorKind::Unavailable);
     /// ```
@@ -198,7 +198,7 @@ impl StoreError {
     /// A bounded store has no room left.
     ///
     /// ```
-    /// # use axum_jwt_layer::StoreError;
+    /// # use axum_jwt_layer::revocation::StoreError;
     /// assert_eq!(StoreError::full().to_string(), "revocation store is full");
     /// ```
     pub fn full() -> Self {
@@ -211,7 +211,7 @@ impl StoreError {
     /// What went wrong.
     ///
     /// ```
-    /// # use axum_jwt_layer::{StoreError, StoreErrorKind};
+    /// # use axum_jwt_layer::revocation::{StoreError, StoreErrorKind};
     /// assert_eq!(StoreError::full().kind(), StoreErrorKind::Full);
     /// ```
     pub fn kind(&self) -> StoreErrorKind {

@@ -4,7 +4,10 @@ use std::convert::Infallible;
 use std::sync::atomic::Ordering;
 
 use axum::Router;
-use axum_jwt_layer::{Algorithm, ConfigError, JwkSet, JwtAuth, JwtAuthBuilder, Key, Token};
+use axum_jwt_layer::{
+    keys::{Algorithm, JwkSet, Key},
+    ConfigError, JwtAuth, JwtAuthBuilder, Token,
+};
 use jsonwebtoken::EncodingKey;
 
 use super::{b64, capture_logs, claims, crypto_ready, router, Calls, User};

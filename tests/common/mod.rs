@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use axum::body::Body;
 use axum::routing::get;
 use axum::{Json, Router};
-use axum_jwt_layer::{Algorithm, AuthUser, JwtAuth, JwtAuthBuilder, JwtAuthLayer, Token};
+use axum_jwt_layer::{keys::Algorithm, AuthUser, JwtAuth, JwtAuthBuilder, JwtAuthLayer, Token};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use http::{HeaderMap, Request, StatusCode};

@@ -7,7 +7,9 @@ use axum::extract::{Request, State};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
-use axum_jwt_layer::{AuthUser, JwtAuth, JwtAuthLayer, RefreshTokens, RevocationStore, Token};
+use axum_jwt_layer::{
+    issue::RefreshTokens, revocation::RevocationStore, AuthUser, JwtAuth, JwtAuthLayer, Token,
+};
 use http::StatusCode;
 use serde_json::{json, Value};
 
@@ -169,7 +171,7 @@ pub async fn separation(app: &Router, calls: &Calls, auth: &JwtAuth<User>) {
         r#"{"alg":"HS256","typ":"refresh+jwt"}"#,
         &json!({"sub": "alice", "exp": now() + 60, "jti": "x", "fid": "f"}).to_string(),
         SECRET,
-        axum_jwt_layer::Algorithm::HS256,
+        axum_jwt_layer::keys::Algorithm::HS256,
     );
     assert_eq!(refresh(app, &forged).await.status, 401);
     assert_eq!(bearer(app, "/some-path", &forged).await.status, 401);

@@ -28,7 +28,7 @@ where
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token};
     /// # use std::convert::Infallible;
-    /// use axum_jwt_layer::TokenSource;
+    /// use axum_jwt_layer::jwt::TokenSource;
     /// let auth = JwtAuth::<String>::builder()
     ///     .secret([7u8; 32])
     ///     .token_sources([TokenSource::header("X-API-Key")])
@@ -108,7 +108,7 @@ where
     /// # use axum_jwt_layer::{JwtAuth, Token};
     /// # use std::convert::Infallible;
     /// use axum::response::IntoResponse;
-    /// use axum_jwt_layer::AuthCookie;
+    /// use axum_jwt_layer::issue::AuthCookie;
     /// let auth = JwtAuth::<String>::builder()
     ///     .secret([7u8; 32])
     ///     .cookie(AuthCookie::new("session").send_header(false))
@@ -213,7 +213,7 @@ where
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token};
     /// # use std::convert::Infallible;
-    /// use axum_jwt_layer::MemoryRevocationStore;
+    /// use axum_jwt_layer::revocation::MemoryRevocationStore;
     /// let auth = JwtAuth::<String>::builder()
     ///     .secret([7u8; 32])
     ///     .revocation(MemoryRevocationStore::new(10_000))
@@ -231,7 +231,7 @@ where
     /// detection. Needs a revocation store ([`JwtAuthBuilder::revocation`]).
     ///
     /// ```
-    /// # use axum_jwt_layer::{JwtAuth, MemoryRevocationStore, RefreshTokens, Token};
+    /// # use axum_jwt_layer::{JwtAuth, Token, issue::RefreshTokens, revocation::MemoryRevocationStore};
     /// # use std::convert::Infallible;
     /// let auth = JwtAuth::<String>::builder()
     ///     .secret([7u8; 32])
@@ -256,7 +256,7 @@ where
     /// alone. `0` turns it off.
     ///
     /// ```
-    /// # use axum_jwt_layer::{Algorithm, JwtAuth, Key, Token};
+    /// # use axum_jwt_layer::{JwtAuth, Token, keys::{Algorithm, Key}};
     /// # use std::convert::Infallible;
     /// let auth = JwtAuth::<String>::builder()
     ///     .key(Key::private_pem(include_bytes!("../../../tests/fixtures/p256-a-private.pem")))

@@ -40,7 +40,7 @@ where
     }
 
     /// Adds a secret selected by the token's `kid` (rotation: old and new valid together).
-    /// Tokens are signed with the first key unless [`TokenBuilder::kid`](crate::TokenBuilder::kid) picks one.
+    /// Tokens are signed with the first key unless [`TokenBuilder::kid`](crate::issue::TokenBuilder::kid) picks one.
     ///
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token};
@@ -67,7 +67,7 @@ where
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token};
     /// # use std::convert::Infallible;
-    /// use axum_jwt_layer::Algorithm;
+    /// use axum_jwt_layer::keys::Algorithm;
     /// let auth = JwtAuth::<String>::builder()
     ///     .secret([7u8; 48])
     ///     .algorithms([Algorithm::HS384])
@@ -86,7 +86,7 @@ where
     /// several keys, each needs a distinct kid, and a token's `kid` selects its key.
     ///
     /// ```
-    /// use axum_jwt_layer::{Algorithm, JwtAuth, Key, Token};
+    /// use axum_jwt_layer::{JwtAuth, Token, keys::{Algorithm, Key}};
     /// use std::convert::Infallible;
     ///
     /// let auth = JwtAuth::<String>::builder()
@@ -110,7 +110,7 @@ where
     /// member fails `build()`.
     ///
     /// ```
-    /// use axum_jwt_layer::{Algorithm, JwkSet, JwtAuth, Token};
+    /// use axum_jwt_layer::{JwtAuth, Token, keys::{Algorithm, JwkSet}};
     /// use std::convert::Infallible;
     ///
     /// let set: JwkSet = serde_json::from_str(r#"{"keys": [
@@ -140,7 +140,7 @@ where
     /// Feature `jwks`.
     ///
     /// ```
-    /// # use axum_jwt_layer::{Algorithm, ConfigError, JwksSource, JwtAuth, Token};
+    /// # use axum_jwt_layer::{ConfigError, JwtAuth, Token, keys::{Algorithm, JwksSource}};
     /// # use std::convert::Infallible;
     /// let build = |algorithm| JwtAuth::<String>::builder()
     ///     .jwks(JwksSource::new("https://auth.example/jwks"))

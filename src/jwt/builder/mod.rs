@@ -37,7 +37,7 @@ use crate::token::{Claims, Token};
 /// for 15 minutes.
 ///
 /// ```
-/// use axum_jwt_layer::{JwtAuth, Token, TokenSource};
+/// use axum_jwt_layer::{JwtAuth, Token, jwt::TokenSource};
 /// use jsonwebtoken::Algorithm;
 /// use std::{convert::Infallible, time::Duration};
 ///
@@ -264,7 +264,7 @@ where
     /// # use axum_jwt_layer::{JwtAuth, Token};
     /// # use std::convert::Infallible;
     /// use axum::response::{IntoResponse, Response};
-    /// use axum_jwt_layer::{AuthError, AuthErrorKind};
+    /// use axum_jwt_layer::{AuthError, error::AuthErrorKind};
     /// let auth = JwtAuth::<String>::builder()
     ///     .secret([7u8; 32])
     ///     .error_handler(|e: &AuthError| -> Response { (e.status(), e.detail()).into_response() })
@@ -284,7 +284,7 @@ where
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token};
     /// # use std::convert::Infallible;
-    /// # use axum_jwt_layer::{AuthError, AuthErrorKind};
+    /// # use axum_jwt_layer::{AuthError, error::AuthErrorKind};
     /// let auth = JwtAuth::<String>::builder()
     ///     .secret([7u8; 32])
     ///     .realm("admin")

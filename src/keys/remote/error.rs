@@ -11,7 +11,7 @@ use std::sync::Arc;
 /// is one, is the HTTP client's or the JSON parser's error.
 ///
 /// ```
-/// use axum_jwt_layer::{JwksError, JwksErrorKind};
+/// use axum_jwt_layer::keys::{JwksError, JwksErrorKind};
 ///
 /// let error = JwksError::from(JwksErrorKind::Status(503));
 /// assert_eq!(error.kind(), JwksErrorKind::Status(503));
@@ -26,7 +26,7 @@ pub struct JwksError {
 /// The kinds of [`JwksError`].
 ///
 /// ```
-/// use axum_jwt_layer::JwksErrorKind;
+/// use axum_jwt_layer::keys::JwksErrorKind;
 /// assert_ne!(JwksErrorKind::Timeout, JwksErrorKind::Transport);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub enum JwksErrorKind {
     Status(u16),
     /// Connecting, TLS or reading the response failed.
     Transport,
-    /// The fetch took longer than [`JwksSource::timeout`](crate::JwksSource::timeout).
+    /// The fetch took longer than [`JwksSource::timeout`](crate::keys::JwksSource::timeout).
     Timeout,
     /// The response body is larger than 1 MiB.
     TooLarge,
@@ -67,7 +67,7 @@ impl JwksError {
     /// What went wrong.
     ///
     /// ```
-    /// # use axum_jwt_layer::{JwksError, JwksErrorKind};
+    /// # use axum_jwt_layer::keys::{JwksError, JwksErrorKind};
     /// assert_eq!(JwksError::from(JwksErrorKind::TooLarge).kind(), JwksErrorKind::TooLarge);
     /// ```
     pub fn kind(&self) -> JwksErrorKind {

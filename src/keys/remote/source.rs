@@ -24,7 +24,7 @@ use crate::error::ConfigError;
 /// serves the allowed algorithms of its type. HMAC (`oct`) members are never used.
 ///
 /// ```
-/// use axum_jwt_layer::{Algorithm, JwksSource, JwtAuth, Token};
+/// use axum_jwt_layer::{JwtAuth, Token, keys::{Algorithm, JwksSource}};
 /// use std::{convert::Infallible, time::Duration};
 ///
 /// let auth = JwtAuth::<String>::builder()
@@ -74,7 +74,7 @@ impl JwksSource {
     /// not follow redirects.
     ///
     /// ```
-    /// # use axum_jwt_layer::JwksSource;
+    /// # use axum_jwt_layer::keys::JwksSource;
     /// let source = JwksSource::new("https://auth.example/.well-known/jwks.json");
     /// # let _ = source;
     /// ```
@@ -97,7 +97,7 @@ impl JwksSource {
     /// is off). At least 1 second.
     ///
     /// ```
-    /// # use axum_jwt_layer::JwksSource;
+    /// # use axum_jwt_layer::keys::JwksSource;
     /// # use std::time::Duration;
     /// let source = JwksSource::new("https://auth.example/jwks").refresh_interval(Duration::from_secs(900));
     /// # let _ = source;
@@ -111,7 +111,7 @@ impl JwksSource {
     /// as 0) decides when the set is fetched again. Default on.
     ///
     /// ```
-    /// # use axum_jwt_layer::JwksSource;
+    /// # use axum_jwt_layer::keys::JwksSource;
     /// let source = JwksSource::new("https://auth.example/jwks").honour_cache_control(false);
     /// # let _ = source;
     /// ```
@@ -124,7 +124,7 @@ impl JwksSource {
     /// a week, gets `min` or `max`. Default 1 minute ..= 1 hour; `min` at least 1 second.
     ///
     /// ```
-    /// # use axum_jwt_layer::JwksSource;
+    /// # use axum_jwt_layer::keys::JwksSource;
     /// # use std::time::Duration;
     /// let source = JwksSource::new("https://auth.example/jwks")
     ///     .cache_control_bounds(Duration::from_secs(30), Duration::from_secs(6 * 3600));
@@ -140,7 +140,7 @@ impl JwksSource {
     /// 30 seconds; at least 1 second.
     ///
     /// ```
-    /// # use axum_jwt_layer::JwksSource;
+    /// # use axum_jwt_layer::keys::JwksSource;
     /// # use std::time::Duration;
     /// let source = JwksSource::new("https://auth.example/jwks").min_refetch(Duration::from_secs(10));
     /// # let _ = source;
@@ -154,7 +154,7 @@ impl JwksSource {
     /// used as given (its redirect policy included); the timeout still applies per request.
     ///
     /// ```
-    /// # use axum_jwt_layer::JwksSource;
+    /// # use axum_jwt_layer::keys::JwksSource;
     /// let client = reqwest::Client::builder().build().unwrap();
     /// let source = JwksSource::new("https://auth.example/jwks").client(client);
     /// # let _ = source;
@@ -168,7 +168,7 @@ impl JwksSource {
     /// seconds.
     ///
     /// ```
-    /// # use axum_jwt_layer::JwksSource;
+    /// # use axum_jwt_layer::keys::JwksSource;
     /// # use std::time::Duration;
     /// let source = JwksSource::new("https://auth.example/jwks").timeout(Duration::from_secs(3));
     /// # let _ = source;
@@ -184,7 +184,7 @@ impl JwksSource {
     /// the set cannot be fetched, await [`JwtAuth::refresh_jwks`](crate::JwtAuth::refresh_jwks) before serving.
     ///
     /// ```
-    /// # use axum_jwt_layer::JwksSource;
+    /// # use axum_jwt_layer::keys::JwksSource;
     /// let source = JwksSource::new("https://auth.example/jwks").lazy(true);
     /// # let _ = source;
     /// ```
@@ -197,7 +197,7 @@ impl JwksSource {
     /// replace the keys: only for a network you trust end to end.
     ///
     /// ```
-    /// # use axum_jwt_layer::JwksSource;
+    /// # use axum_jwt_layer::keys::JwksSource;
     /// let source = JwksSource::new("http://keys.internal/jwks").allow_http(true);
     /// # let _ = source;
     /// ```
