@@ -32,14 +32,13 @@ pub(crate) struct Excluded;
 #[derive(Debug, Clone, Copy)]
 struct NoResolver;
 
-/// Puts what the flow established into the request head: the credential and, when a
-/// resolver ran, the user.
-pub(crate) fn insert<Cred, U>(parts: &mut Parts, credential: Cred, user: Option<U>)
-where
-    Cred: Clone + Send + Sync + 'static,
-    U: Clone + Send + Sync + 'static,
-{
+/// Puts the checked credential into the request head.
+pub(crate) fn credential<Cred: Clone + Send + Sync + 'static>(parts: &mut Parts, credential: Cred) {
     parts.extensions.insert(credential);
+}
+
+/// Puts the user into the request head; `None` when the configuration has no resolver.
+pub(crate) fn user<U: Clone + Send + Sync + 'static>(parts: &mut Parts, user: Option<U>) {
     match user {
         Some(user) => {
             parts.extensions.insert(AuthUser(user));

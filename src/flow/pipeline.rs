@@ -29,8 +29,8 @@ pub(crate) struct Shared<B, U> {
 /// The steps of one authenticated request. `resolver` is `None` for a configuration that
 /// attaches the credential alone.
 async fn authorize<B, U, R>(
-    shared: &Shared<B, U>,
-    resolver: Option<&R>,
+    shared: Arc<Shared<B, U>>,
+    resolver: Option<Arc<WithResolver<R>>>,
     mut parts: Parts,
 ) -> Result<Parts, AuthError>
 where
@@ -42,11 +42,15 @@ where
     if let Some(store) = &shared.revocation {
         revoke::check::<B>(store.as_ref(), &credential).await?;
     }
-    let user = match resolver {
-        Some(resolver) => Some(resolve::user(resolver, credential.clone(), &parts).await?),
+    // The credential goes into the request head before the resolver runs (which sees it
+    // there too): the future then holds one copy of it across the resolver's wait, not two.
+    let for_resolver = resolver.map(|resolver| (resolver, credential.clone()));
+    attach::credential(&mut parts, credential);
+    let user = match for_resolver {
+        Some((resolver, credential)) => Some(resolve::user(&resolver.0, credential, &parts).await?),
         None => None,
     };
-    attach::insert(&mut parts, credential, user);
+    attach::user(&mut parts, user);
     Ok(parts)
 }
 
@@ -77,7 +81,7 @@ where
         shared: Arc<Shared<B, U>>,
         parts: Parts,
     ) -> BoxFuture<'static, Result<Parts, AuthError>> {
-        Box::pin(async move { authorize(&shared, Some(&self.0), parts).await })
+        Box::pin(authorize(shared, Some(self), parts))
     }
 }
 
@@ -91,7 +95,7 @@ where
         shared: Arc<Shared<B, U>>,
         parts: Parts,
     ) -> BoxFuture<'static, Result<Parts, AuthError>> {
-        Box::pin(async move { authorize(&shared, None::<&Unused>, parts).await })
+        Box::pin(authorize(shared, None::<Arc<WithResolver<Unused>>>, parts))
     }
 }
 

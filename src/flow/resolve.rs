@@ -73,29 +73,38 @@ where
 }
 
 /// Runs `resolver`: the user, or the refusal (401 for no user, 500 for an error or a panic).
-pub(crate) async fn user<U, Cred, R>(
-    resolver: &R,
+///
+/// The resolver is called before the returned future is first polled, so the credential
+/// moves straight into the resolver's future instead of being held beside it.
+pub(crate) fn user<'a, U, Cred, R>(
+    resolver: &'a R,
     credential: Cred,
-    parts: &Parts,
-) -> Result<U, AuthError>
+    parts: &'a Parts,
+) -> impl Future<Output = Result<U, AuthError>> + Send + 'a
 where
     R: UserResolver<U, Cred>,
+    U: 'a,
+    Cred: 'a,
 {
-    // The call itself sits inside the async block, so a panic before its first await is
-    // caught too.
-    let outcome = AssertUnwindSafe(async { resolver.resolve(credential, parts).await })
-        .catch_unwind()
-        .await;
-    match outcome {
-        Ok(Ok(Some(user))) => Ok(user),
-        Ok(Ok(None)) => Err(AuthError::new(AuthErrorKind::UserNotFound)),
-        Ok(Err(error)) => {
-            let source: Arc<dyn StdError + Send + Sync> = Arc::from(error.into());
-            Err(AuthError::with_source(
-                AuthErrorKind::ResolverFailed,
-                Some(source),
-            ))
+    // A panic in the call itself (before the resolver's first await) is caught here, one
+    // while it is polled by `catch_unwind` below.
+    let called = std::panic::catch_unwind(AssertUnwindSafe(|| resolver.resolve(credential, parts)));
+    async move {
+        let outcome = match called {
+            Ok(resolving) => AssertUnwindSafe(resolving).catch_unwind().await,
+            Err(panic) => Err(panic),
+        };
+        match outcome {
+            Ok(Ok(Some(user))) => Ok(user),
+            Ok(Ok(None)) => Err(AuthError::new(AuthErrorKind::UserNotFound)),
+            Ok(Err(error)) => {
+                let source: Arc<dyn StdError + Send + Sync> = Arc::from(error.into());
+                Err(AuthError::with_source(
+                    AuthErrorKind::ResolverFailed,
+                    Some(source),
+                ))
+            }
+            Err(_panic) => Err(AuthError::new(AuthErrorKind::ResolverFailed)),
         }
-        Err(_panic) => Err(AuthError::new(AuthErrorKind::ResolverFailed)),
     }
 }
