@@ -1,5 +1,5 @@
 //! [`Key`]: one key for the key set, as the user gives it. Parsed once, by `build()`
-//! (`parse.rs`, with the PEM and DER reader in `der.rs`).
+//! (`parse.rs`, with PEM read in `pem.rs` and the DER containers in `container.rs`).
 
 use std::fmt;
 

@@ -3,14 +3,15 @@
 //! feature `jwks`). This folder imports nothing above it: only the error and token model.
 //!
 //! - `key.rs`: [`Key`], the user's key material.
-//! - `parse.rs`, `der.rs`: PEM, DER and JWK parsing into a verifier and a signer.
+//! - `parse.rs`, `pem.rs`, `container.rs`: PEM, DER and JWK parsing into a verifier and a signer.
 //! - `set.rs`: the key set (kid lookup, one key one family, the crypto backend check).
 //! - `source.rs`: the current set, local or remote.
 //! - `remote/`: remote JWK Sets (feature `jwks`).
 
-mod der;
+mod container;
 mod key;
 mod parse;
+mod pem;
 #[cfg(feature = "jwks")]
 pub(crate) mod remote;
 pub(crate) mod set;

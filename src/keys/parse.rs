@@ -8,8 +8,9 @@ use base64::Engine as _;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyOperations, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 
-use super::der::{self, Kind, Problem};
+use super::container::{self, Kind, Problem};
 use super::key::{Key, Source};
+use super::pem;
 
 /// What a key can serve: its family, and its curve or size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,7 +131,7 @@ fn document(pem: bool, bytes: &[u8], private: bool) -> Result<Vec<u8>, Problem> 
         }
         return Ok(bytes.to_vec());
     }
-    let (label, der) = der::pem(bytes)?;
+    let (label, der) = pem::decode(bytes)?;
     match (label, private) {
         ("PUBLIC KEY" | "RSA PUBLIC KEY", false) | ("PRIVATE KEY" | "RSA PRIVATE KEY", true) => {
             Ok(der)
@@ -156,7 +157,7 @@ fn rsa_decoding(n: &[u8], e: &[u8]) -> Result<(Shape, DecodingKey), Problem> {
     if e.is_empty() {
         return Err("RSA public exponent is zero");
     }
-    let shape = Shape::Rsa(der::bits(n));
+    let shape = Shape::Rsa(container::bits(n));
     Ok((shape, DecodingKey::from_rsa_raw_components(n, e)))
 }
 
@@ -182,14 +183,14 @@ fn shape_of(kind: Kind) -> Shape {
 }
 
 fn public(der: &[u8]) -> Result<Halves, Problem> {
-    let (kind, key) = if der::is_spki(der)? {
-        der::spki(der)?
+    let (kind, key) = if container::is_spki(der)? {
+        container::spki(der)?
     } else {
         (Kind::Rsa, der)
     };
     let (shape, decoding) = match kind {
         Kind::Rsa => {
-            let (n, e) = der::rsa_public(key)?;
+            let (n, e) = container::rsa_public(key)?;
             rsa_decoding(n, e)?
         }
         other => (shape_of(other), point_decoding(shape_of(other), key)?),
@@ -202,8 +203,8 @@ fn public(der: &[u8]) -> Result<Halves, Problem> {
 }
 
 fn private(der: &[u8]) -> Result<Halves, Problem> {
-    if !der::is_pkcs8(der)? {
-        let (n, e) = der::rsa_private(der)?;
+    if !container::is_pkcs8(der)? {
+        let (n, e) = container::rsa_private(der)?;
         let (shape, decoding) = rsa_decoding(n, e)?;
         return Ok(Halves {
             shape,
@@ -211,17 +212,17 @@ fn private(der: &[u8]) -> Result<Halves, Problem> {
             encoding: Some(EncodingKey::from_rsa_der(der)),
         });
     }
-    let pkcs8 = der::pkcs8(der)?;
+    let pkcs8 = container::pkcs8(der)?;
     let shape = shape_of(pkcs8.kind);
     let (shape, decoding, encoding) = match pkcs8.kind {
         Kind::Rsa => {
-            let (n, e) = der::rsa_private(pkcs8.private)?;
+            let (n, e) = container::rsa_private(pkcs8.private)?;
             let (shape, decoding) = rsa_decoding(n, e)?;
             let encoding = EncodingKey::from_rsa_der(pkcs8.private);
             (shape, Some(decoding), encoding)
         }
         Kind::P256 | Kind::P384 => {
-            let point = der::ec_private_public(pkcs8.private)?;
+            let point = container::ec_private_public(pkcs8.private)?;
             let decoding = point.map(|p| point_decoding(shape, p)).transpose()?;
             (shape, decoding, EncodingKey::from_ec_der(der))
         }
