@@ -181,7 +181,9 @@ async fn tokens_signed_elsewhere_verify() {
 
 fn invalid_key(error: ConfigError, expected: &str) {
     match &error {
-        ConfigError::InvalidKey { problem, .. } => assert!(problem.contains(expected), "{error}"),
+        ConfigError::InvalidKey { problem, .. } => {
+            assert!(problem.to_string().contains(expected), "{error}")
+        }
         other => panic!("expected InvalidKey ({expected}), got {other:?}: {other}"),
     }
 }

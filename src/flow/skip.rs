@@ -7,7 +7,7 @@
 use axum::extract::MatchedPath;
 use http::{Method, Request};
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, PatternProblem};
 
 #[derive(Debug, Clone)]
 enum Pattern {
@@ -25,7 +25,7 @@ pub(crate) struct Excludes {
     patterns: Vec<Pattern>,
 }
 
-fn invalid(pattern: &str, problem: &'static str) -> ConfigError {
+fn invalid(pattern: &str, problem: PatternProblem) -> ConfigError {
     ConfigError::InvalidExcludePattern {
         pattern: pattern.to_owned(),
         problem,
@@ -34,13 +34,10 @@ fn invalid(pattern: &str, problem: &'static str) -> ConfigError {
 
 fn parse(pattern: &str, allow_all: bool) -> Result<Pattern, ConfigError> {
     if !pattern.starts_with('/') {
-        return Err(invalid(pattern, "must start with `/`"));
+        return Err(invalid(pattern, PatternProblem::NotAnchored));
     }
     if pattern.contains(['%', '?', '#', ';', '\\', ' ']) {
-        return Err(invalid(
-            pattern,
-            "contains `%`, `?`, `#`, `;`, `\\` or a space",
-        ));
+        return Err(invalid(pattern, PatternProblem::ForbiddenCharacter));
     }
     let (base, prefix) = match pattern.strip_suffix("/*") {
         Some(base) => (base, true),
@@ -57,22 +54,22 @@ fn parse(pattern: &str, allow_all: bool) -> Result<Pattern, ConfigError> {
     }
     for (i, segment) in segments.iter().enumerate() {
         if segment.is_empty() && i + 1 != segments.len() {
-            return Err(invalid(pattern, "empty segment (`//`)"));
+            return Err(invalid(pattern, PatternProblem::EmptySegment));
         }
         if *segment == "." || *segment == ".." {
-            return Err(invalid(pattern, "dot segment"));
+            return Err(invalid(pattern, PatternProblem::DotSegment));
         }
         if segment.contains('*') && !(segment.starts_with("{*") && i + 1 == segments.len()) {
-            return Err(invalid(pattern, "`*` only as a trailing `/*` or `{*rest}`"));
+            return Err(invalid(pattern, PatternProblem::MisplacedWildcard));
         }
         let braces = segment.contains(['{', '}']);
         if braces && !(segment.starts_with('{') && segment.ends_with('}') && segment.len() > 2) {
-            return Err(invalid(pattern, "a `{param}` must be a whole segment"));
+            return Err(invalid(pattern, PatternProblem::PartialParameter));
         }
     }
     let template = segments.iter().any(|s| s.starts_with('{'));
     Ok(match (template, prefix) {
-        (true, true) => return Err(invalid(pattern, "a template cannot end in `/*`")),
+        (true, true) => return Err(invalid(pattern, PatternProblem::TemplateWithWildcard)),
         (true, false) => Pattern::Template(segments.into_iter().map(str::to_owned).collect()),
         (false, true) => Pattern::Prefix(base.to_owned()),
         (false, false) => Pattern::Exact(base.to_owned()),

@@ -4,7 +4,7 @@ use cookie::time::Duration;
 use cookie::{Cookie, SameSite};
 use http::HeaderValue;
 
-use crate::error::{ConfigError, IssueError};
+use crate::error::{ConfigError, CookieProblem, IssueError};
 
 /// Browsers drop cookies larger than this (name, value and attributes).
 const MAX_COOKIE_BYTES: usize = 4096;
@@ -149,26 +149,22 @@ impl AuthCookie {
         };
         let attribute = |s: &str| s.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b';');
         if !token_chars(&self.name) {
-            return Err(ConfigError::InvalidCookie(
-                "the name is not an RFC 6265 token",
-            ));
+            return Err(ConfigError::InvalidCookie(CookieProblem::Name));
         }
         if !self.path.starts_with('/') || !attribute(&self.path) {
-            return Err(ConfigError::InvalidCookie(
-                "the path must start with `/` and hold no `;`",
-            ));
+            return Err(ConfigError::InvalidCookie(CookieProblem::Path));
         }
         if self
             .domain
             .as_deref()
             .is_some_and(|d| d.is_empty() || !attribute(d))
         {
-            return Err(ConfigError::InvalidCookie(
-                "the domain is empty or holds `;`",
-            ));
+            return Err(ConfigError::InvalidCookie(CookieProblem::Domain));
         }
         if self.same_site == SameSite::None && !self.secure {
-            return Err(ConfigError::InvalidCookie("SameSite=None requires Secure"));
+            return Err(ConfigError::InvalidCookie(
+                CookieProblem::SameSiteNoneWithoutSecure,
+            ));
         }
         Ok(())
     }

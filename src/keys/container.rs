@@ -11,11 +11,13 @@ use spki::der::asn1::{AnyRef, UintRef};
 use spki::der::{self, Decode, ErrorKind, Reader, SliceReader, Tag, Tagged};
 use spki::{AlgorithmIdentifierRef, ObjectIdentifier, SubjectPublicKeyInfoRef};
 
-/// What is wrong with a key's encoding, for [`ConfigError::InvalidKey`](crate::ConfigError).
-pub(crate) type Problem = &'static str;
+use crate::error::KeyProblem;
 
-const MALFORMED: Problem = "malformed DER";
-const UNEXPECTED: Problem = "unexpected DER structure";
+/// What is wrong with a key's encoding, for [`ConfigError::InvalidKey`](crate::ConfigError).
+pub(crate) type Problem = KeyProblem;
+
+const MALFORMED: Problem = KeyProblem::MalformedDer;
+const UNEXPECTED: Problem = KeyProblem::UnexpectedDer;
 
 // The contents of the OIDs this crate knows.
 const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
@@ -37,7 +39,7 @@ pub(crate) enum Kind {
 /// A DER decoding error in the words of [`Problem`].
 fn problem(error: der::Error) -> Problem {
     match error.kind() {
-        ErrorKind::TrailingData { .. } => "trailing data after the DER structure",
+        ErrorKind::TrailingData { .. } => KeyProblem::TrailingData,
         ErrorKind::TagUnexpected { .. }
         | ErrorKind::TagUnknown { .. }
         | ErrorKind::Value { .. } => UNEXPECTED,
@@ -64,20 +66,18 @@ fn leading_tags(der: &[u8]) -> Result<(Option<Tag>, Option<Tag>), Problem> {
 fn algorithm(id: &AlgorithmIdentifierRef<'_>) -> Result<Kind, Problem> {
     match id.oid.as_bytes() {
         RSA_ENCRYPTION => Ok(Kind::Rsa),
-        RSA_PSS => {
-            Err("RSASSA-PSS-only keys (id-RSASSA-PSS) are not supported: use an rsaEncryption key")
-        }
+        RSA_PSS => Err(KeyProblem::RsaPssOnly),
         EC_PUBLIC_KEY => {
             let curve = id.parameters.ok_or(MALFORMED)?;
             let curve: ObjectIdentifier = curve.decode_as().map_err(problem)?;
             match curve.as_bytes() {
                 P256 => Ok(Kind::P256),
                 P384 => Ok(Kind::P384),
-                _ => Err("unsupported elliptic curve: only P-256 and P-384 are supported"),
+                _ => Err(KeyProblem::UnsupportedCurve),
             }
         }
         ED25519 => Ok(Kind::Ed25519),
-        _ => Err("unsupported key type: only RSA, EC P-256/P-384 and Ed25519 are supported"),
+        _ => Err(KeyProblem::UnsupportedKeyType),
     }
 }
 
@@ -112,7 +112,7 @@ pub(crate) fn is_pkcs8(der: &[u8]) -> Result<bool, Problem> {
     match leading_tags(der)? {
         (Some(Tag::Integer), Some(Tag::Sequence)) => Ok(true),
         (Some(Tag::Integer), Some(Tag::Integer)) => Ok(false),
-        (Some(Tag::Integer), Some(Tag::OctetString)) => Err("SEC1 `EC PRIVATE KEY` is not supported: convert it to PKCS#8 (openssl pkcs8 -topk8 -nocrypt)"),
+        (Some(Tag::Integer), Some(Tag::OctetString)) => Err(KeyProblem::Sec1),
         _ => Err(UNEXPECTED),
     }
 }
@@ -177,7 +177,7 @@ mod tests {
             (&[0x30, 0x81, 0x03, 0x02, 0x01, 0x01], MALFORMED), // length not minimal
             (&[0x30, 0x82, 0xff], MALFORMED),       // truncated length
             (&[0x30, 0x05, 0x02, 0x01], MALFORMED), // truncated contents
-            (&[0x30, 0x00, 0x00], "trailing data after the DER structure"),
+            (&[0x30, 0x00, 0x00], KeyProblem::TrailingData),
         ];
         for (der, expected) in cases {
             assert_eq!(is_spki(der), Err(expected), "{der:02x?}");

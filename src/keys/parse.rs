@@ -11,6 +11,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use super::container::{self, Kind, Problem};
 use super::key::{Key, Source};
 use super::pem;
+use crate::error::KeyProblem;
 
 /// What a key can serve: its family, and its curve or size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,20 +95,16 @@ impl Key {
         if let Some(public) = &self.public {
             let public = public.parse()?;
             if halves.encoding.is_none() || public.encoding.is_some() {
-                return Err(Refusal::Invalid(
-                    "with_public pairs a private key with a public key",
-                ));
+                return Err(Refusal::Invalid(KeyProblem::WithPublicNotPublic));
             }
             if !public.shape.same_type(halves.shape) {
-                return Err(Refusal::Invalid(
-                    "the public key is of another type than the private key: one key, one family",
-                ));
+                return Err(Refusal::Invalid(KeyProblem::PublicOfAnotherType));
             }
             halves.decoding = Some(public.decoding);
         }
-        let decoding = halves.decoding.ok_or(Refusal::Invalid(
-            "this private key does not carry its public key: add it with Key::with_public",
-        ))?;
+        let decoding = halves
+            .decoding
+            .ok_or(Refusal::Invalid(KeyProblem::MissingPublicHalf))?;
         if let Shape::Rsa(bits) = halves.shape {
             if !(2048..=8192).contains(&bits) {
                 return Err(Refusal::RsaSize(bits));
@@ -127,7 +124,7 @@ impl Key {
 fn document(pem: bool, bytes: &[u8], private: bool) -> Result<Vec<u8>, Problem> {
     if !pem {
         if bytes.starts_with(b"-----BEGIN") {
-            return Err("this is PEM, not DER: use Key::public_pem or Key::private_pem");
+            return Err(KeyProblem::PemGivenAsDer);
         }
         return Ok(bytes.to_vec());
     }
@@ -137,25 +134,19 @@ fn document(pem: bool, bytes: &[u8], private: bool) -> Result<Vec<u8>, Problem> 
             Ok(der)
         }
         ("PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY", false) => {
-            Err("this is a private key: use Key::private_pem")
+            Err(KeyProblem::PrivateGivenAsPublic)
         }
-        ("PUBLIC KEY" | "RSA PUBLIC KEY", true) => Err("this is a public key: use Key::public_pem"),
-        ("CERTIFICATE", _) => {
-            Err("certificates are not supported: extract the public key (openssl x509 -pubkey)")
-        }
-        ("EC PRIVATE KEY", true) => Err(
-            "SEC1 `EC PRIVATE KEY` is not supported: convert it to PKCS#8 (openssl pkcs8 -topk8 -nocrypt)",
-        ),
-        ("ENCRYPTED PRIVATE KEY", _) => {
-            Err("encrypted private keys are not supported: decrypt the key first")
-        }
-        _ => Err("unsupported PEM label"),
+        ("PUBLIC KEY" | "RSA PUBLIC KEY", true) => Err(KeyProblem::PublicGivenAsPrivate),
+        ("CERTIFICATE", _) => Err(KeyProblem::Certificate),
+        ("EC PRIVATE KEY", true) => Err(KeyProblem::Sec1),
+        ("ENCRYPTED PRIVATE KEY", _) => Err(KeyProblem::EncryptedKey),
+        _ => Err(KeyProblem::UnsupportedPemLabel),
     }
 }
 
 fn rsa_decoding(n: &[u8], e: &[u8]) -> Result<(Shape, DecodingKey), Problem> {
     if e.is_empty() {
-        return Err("RSA public exponent is zero");
+        return Err(KeyProblem::ZeroExponent);
     }
     let shape = Shape::Rsa(container::bits(n));
     Ok((shape, DecodingKey::from_rsa_raw_components(n, e)))
@@ -168,8 +159,8 @@ fn point_decoding(shape: Shape, point: &[u8]) -> Result<DecodingKey, Problem> {
             Ok(DecodingKey::from_ec_der(point))
         }
         (Shape::Ed25519, 32, _) => Ok(DecodingKey::from_ed_der(point)),
-        (Shape::Ed25519, _, _) => Err("Ed25519 public key is not 32 bytes"),
-        _ => Err("EC public key is not an uncompressed point of its curve"),
+        (Shape::Ed25519, _, _) => Err(KeyProblem::Ed25519Length),
+        _ => Err(KeyProblem::NotAPoint),
     }
 }
 
@@ -246,26 +237,27 @@ fn b64url(value: &str) -> Result<Vec<u8>, Problem> {
     );
     ENGINE
         .decode(value)
-        .map_err(|_| "a JWK member is not base64url")
+        .map_err(|_| KeyProblem::JwkNotBase64url)
 }
 
 fn from_jwk(jwk: &Jwk) -> Result<(Halves, Option<Algorithm>), Refusal> {
     let common = &jwk.common;
     match &common.public_key_use {
         None | Some(PublicKeyUse::Signature) => {}
-        Some(_) => return Err(Refusal::NotForSignatures("JWK `use` is not `sig`")),
+        Some(_) => return Err(Refusal::NotForSignatures(KeyProblem::JwkUseNotSig)),
     }
     if let Some(ops) = &common.key_operations {
         if !ops.contains(&KeyOperations::Verify) {
-            let problem = "JWK `key_ops` does not include `verify`";
+            let problem = KeyProblem::JwkKeyOpsWithoutVerify;
             return Err(Refusal::NotForSignatures(problem));
         }
     }
     let alg = match common.key_algorithm {
         None => None,
-        Some(alg) => Some(Algorithm::from_str(&alg.to_string()).map_err(|_| {
-            Refusal::NotForSignatures("JWK `alg` is not a signature algorithm this crate supports")
-        })?),
+        Some(alg) => Some(
+            Algorithm::from_str(&alg.to_string())
+                .map_err(|_| Refusal::NotForSignatures(KeyProblem::JwkAlgUnsupported))?,
+        ),
     };
     let (shape, decoding) = match &jwk.algorithm {
         AlgorithmParameters::RSA(rsa) => rsa_decoding(&b64url(&rsa.n)?, &b64url(&rsa.e)?)?,
@@ -274,7 +266,7 @@ fn from_jwk(jwk: &Jwk) -> Result<(Halves, Option<Algorithm>), Refusal> {
                 EllipticCurve::P256 => Shape::P256,
                 EllipticCurve::P384 => Shape::P384,
                 _ => {
-                    let problem = "unsupported elliptic curve: only P-256 and P-384 are supported";
+                    let problem = KeyProblem::UnsupportedCurve;
                     return Err(Refusal::NotForSignatures(problem));
                 }
             };
@@ -288,7 +280,7 @@ fn from_jwk(jwk: &Jwk) -> Result<(Halves, Option<Algorithm>), Refusal> {
             (shape, point_decoding(shape, &b64url(&okp.x)?)?)
         }
         AlgorithmParameters::OctetKeyPair(_) => {
-            let problem = "unsupported OKP curve: only Ed25519 is supported";
+            let problem = KeyProblem::UnsupportedOkpCurve;
             return Err(Refusal::NotForSignatures(problem));
         }
         AlgorithmParameters::OctetKey(oct) => {
@@ -297,7 +289,7 @@ fn from_jwk(jwk: &Jwk) -> Result<(Halves, Option<Algorithm>), Refusal> {
         }
     };
     if alg.is_some_and(|alg| !shape.permits(alg)) {
-        return Err(Refusal::Invalid("JWK `alg` does not fit its key type"));
+        return Err(Refusal::Invalid(KeyProblem::JwkAlgMismatch));
     }
     let halves = Halves {
         shape,

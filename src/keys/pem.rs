@@ -7,10 +7,11 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use super::container::Problem;
+use crate::error::KeyProblem;
 
 /// The label and DER bytes of the first PEM block in `text`.
 pub(crate) fn decode(text: &[u8]) -> Result<(&str, Vec<u8>), Problem> {
-    const NOT_PEM: Problem = "not PEM: expected a `-----BEGIN ...-----` block";
+    const NOT_PEM: Problem = KeyProblem::NotPem;
     let text = std::str::from_utf8(text).map_err(|_| NOT_PEM)?;
     let start = text.find("-----BEGIN ").ok_or(NOT_PEM)?;
     let rest = &text[start + 11..];
@@ -20,16 +21,16 @@ pub(crate) fn decode(text: &[u8]) -> Result<(&str, Vec<u8>), Problem> {
     let end = body.find("-----END ").ok_or(NOT_PEM)?;
     let closing = &body[end + 9..];
     if !closing.starts_with(label) || !closing[label.len()..].starts_with("-----") {
-        return Err("PEM END line does not match its BEGIN line");
+        return Err(KeyProblem::PemEndMismatch);
     }
     let body = &body[..end];
     if body.contains(':') {
-        return Err("encrypted or annotated PEM is not supported: decrypt the key first");
+        return Err(KeyProblem::PemEncrypted);
     }
     let compact: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     let der = STANDARD
         .decode(compact)
-        .map_err(|_| "PEM body is not base64")?;
+        .map_err(|_| KeyProblem::PemNotBase64)?;
     Ok((label, der))
 }
 

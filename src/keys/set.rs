@@ -9,7 +9,7 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 
 use super::key::Key;
 use super::parse::{Parsed, Refusal, Shape};
-use crate::error::{ConfigError, InvalidTokenReason as Reason};
+use crate::error::{ConfigError, InvalidTokenReason as Reason, KeyProblem};
 
 /// One configured key, as given to the builder.
 #[derive(Clone)]
@@ -162,7 +162,7 @@ impl KeySet {
                 }
                 return Err(ConfigError::InvalidKey {
                     key: label(index, key.kid.as_deref()),
-                    problem: "none of the allowed algorithms fits this key (its type or JWK `alg`)",
+                    problem: KeyProblem::NoAllowedAlgorithm,
                 });
             }
             if let Shape::Hmac(actual) = key.shape {
@@ -288,16 +288,16 @@ impl KeySet {
 }
 
 /// A signing key must sign, and its own public half must verify what it signed.
-fn probe(entry: &KeyEntry) -> Result<(), &'static str> {
+fn probe(entry: &KeyEntry) -> Result<(), KeyProblem> {
     let (Some(encoding), Some(algorithm)) = (&entry.encoding, entry.signing_algorithm()) else {
         return Ok(());
     };
     let message = b"axum-jwt-layer key check";
     let signature = jsonwebtoken::crypto::sign(message, encoding, algorithm)
-        .map_err(|_| "the crypto backend cannot sign with this private key")?;
+        .map_err(|_| KeyProblem::CannotSign)?;
     match jsonwebtoken::crypto::verify(&signature, message, &entry.decoding, algorithm) {
         Ok(true) => Ok(()),
-        _ => Err("the public key does not verify what the private key signs: not a pair"),
+        _ => Err(KeyProblem::NotAPair),
     }
 }
 

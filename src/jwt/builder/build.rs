@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 use super::JwtAuthBuilder;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, DurationSetting};
 #[cfg(feature = "cookie")]
 use crate::issue::cookie::AuthCookie;
 use crate::issue::oauth2::OAuth2Password;
@@ -21,7 +21,7 @@ use crate::keys::set::{ensure_crypto_backend, KeySet};
 use crate::token::Audience;
 
 /// Whole seconds of a positive duration, or the error naming `what`.
-fn seconds(duration: Duration, what: &'static str) -> Result<i64, ConfigError> {
+fn seconds(duration: Duration, what: DurationSetting) -> Result<i64, ConfigError> {
     i64::try_from(duration.as_secs())
         .ok()
         .filter(|s| *s > 0)
@@ -94,12 +94,12 @@ where
             return Err(ConfigError::StrictAudience(rules.accepted_audiences.len()));
         }
         if self.leeway > Duration::from_secs(86_400) {
-            return Err(ConfigError::DurationOutOfRange("leeway"));
+            return Err(ConfigError::DurationOutOfRange(DurationSetting::Leeway));
         }
-        seconds(self.token_expiration, "token_expiration")?;
+        seconds(self.token_expiration, DurationSetting::TokenExpiration)?;
         let max_lifetime = self
             .max_lifetime
-            .map(|d| seconds(d, "max_lifetime"))
+            .map(|d| seconds(d, DurationSetting::MaxLifetime))
             .transpose()?;
         Ok(Rules {
             leeway: self.leeway.as_secs() as i64,
@@ -161,7 +161,7 @@ where
             cookie.validate()?;
         }
         Ok(Some(RefreshIssuing {
-            lifetime: seconds(settings.lifetime, "refresh token lifetime")?,
+            lifetime: seconds(settings.lifetime, DurationSetting::RefreshLifetime)?,
             audience: settings.audience.clone(),
             #[cfg(feature = "cookie")]
             cookie: settings.cookie.clone(),
@@ -200,7 +200,7 @@ where
         Ok(Issuer {
             refresh,
             keys,
-            expiration: seconds(self.token_expiration, "token_expiration")?,
+            expiration: seconds(self.token_expiration, DurationSetting::TokenExpiration)?,
             issuer: self
                 .token_issuer
                 .clone()

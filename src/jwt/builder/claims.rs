@@ -51,13 +51,14 @@ where
     /// ```
     /// # use axum_jwt_layer::{ConfigError, JwtAuth, Token};
     /// # use std::convert::Infallible;
+    /// use axum_jwt_layer::error::DurationSetting;
     /// use std::time::Duration;
     /// let build = |leeway| JwtAuth::<String>::builder().secret([7u8; 32]).leeway(leeway)
     /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
     ///     .build();
     /// assert!(build(Duration::from_secs(0)).is_ok());
     /// let too_long = build(Duration::from_secs(86_401));
-    /// assert!(matches!(too_long, Err(ConfigError::DurationOutOfRange("leeway"))));
+    /// assert!(matches!(too_long, Err(ConfigError::DurationOutOfRange(DurationSetting::Leeway))));
     /// ```
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, DurationSetting, JwksUrlProblem};
 
 /// Where a resource server gets its verification keys: a JWK Set (RFC 7517 §5) at a URL,
 /// typically an identity provider's `jwks_uri`. Give it to [`JwtAuthBuilder::jwks`](crate::JwtAuthBuilder::jwks).
@@ -213,29 +213,31 @@ impl JwksSource {
 
     pub(super) fn compile(self) -> Result<Settings, ConfigError> {
         let url = reqwest::Url::parse(&self.url)
-            .map_err(|_| ConfigError::InvalidJwksUrl("not an absolute URL"))?;
+            .map_err(|_| ConfigError::InvalidJwksUrl(JwksUrlProblem::NotAbsolute))?;
         match url.scheme() {
             "https" => {}
             "http" if self.allow_http || is_loopback(url.host_str()) => {}
-            "http" => return Err(ConfigError::InvalidJwksUrl(
-                "plain http is allowed only to a loopback host: use https, or JwksSource::allow_http",
-            )),
-            _ => return Err(ConfigError::InvalidJwksUrl("the scheme must be https")),
+            "http" => return Err(ConfigError::InvalidJwksUrl(JwksUrlProblem::PlainHttp)),
+            _ => return Err(ConfigError::InvalidJwksUrl(JwksUrlProblem::NotHttps)),
         }
         let at_least_a_second = |d: Duration, what| {
             (d >= Duration::from_secs(1))
                 .then_some(d)
                 .ok_or(ConfigError::DurationOutOfRange(what))
         };
-        at_least_a_second(self.refresh_interval, "jwks refresh_interval")?;
-        at_least_a_second(self.min_refetch, "jwks min_refetch")?;
+        at_least_a_second(self.refresh_interval, DurationSetting::JwksRefreshInterval)?;
+        at_least_a_second(self.min_refetch, DurationSetting::JwksMinRefetch)?;
         let (min, max) = self.cache_control_bounds;
-        at_least_a_second(min, "jwks cache_control_bounds")?;
+        at_least_a_second(min, DurationSetting::JwksCacheControlBounds)?;
         if min > max {
-            return Err(ConfigError::DurationOutOfRange("jwks cache_control_bounds"));
+            return Err(ConfigError::DurationOutOfRange(
+                DurationSetting::JwksCacheControlBounds,
+            ));
         }
         if self.timeout.is_zero() {
-            return Err(ConfigError::DurationOutOfRange("jwks timeout"));
+            return Err(ConfigError::DurationOutOfRange(
+                DurationSetting::JwksTimeout,
+            ));
         }
         let client = match self.client {
             Some(client) => client,
