@@ -1,6 +1,7 @@
-//! One request after *skip*, top to bottom: authenticate -> revoke -> resolve -> attach. The
-//! steps know nothing of JWT: they work for any [`AuthBackend`]. Whatever refuses the request
-//! returns an [`AuthError`], which the layer hands to step *reject*.
+//! One request after *skip*, top to bottom: authenticate -> revoke -> attach the credential
+//! -> resolve -> attach the user. The steps know nothing of JWT: they work for any
+//! [`AuthBackend`]. Whatever refuses the request returns an [`AuthError`], which the layer
+//! hands to step *reject*.
 
 use std::convert::Infallible;
 use std::future::Future;
