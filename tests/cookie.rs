@@ -1,4 +1,4 @@
-//! The cookie preset, login/logout cookies and revocation: SECURITY.md 10-14, 43, 44, 46-48.
+//! The cookie preset, login/logout cookies and revocation: SECURITY.md 10-14, 43, 44, 46-48, 53.
 
 mod common;
 
@@ -467,4 +467,72 @@ async fn resolver_closure_type_still_infers_with_revocation() {
         .unwrap();
     assert_eq!(auth.logout(&token).await.into_response().status(), 204);
     assert!(auth.verify(&auth.create_token("y").sign().unwrap()).is_ok());
+}
+
+/// A GET of `/some-path` with these raw `Cookie` lines (any bytes) and other headers.
+fn with_raw_cookies(lines: &[&[u8]], headers: &[(&str, &str)]) -> http::Request<axum::body::Body> {
+    let mut request = get_with("/some-path", headers);
+    for line in lines {
+        let value = http::HeaderValue::from_bytes(line).unwrap();
+        request.headers_mut().append(http::header::COOKIE, value);
+    }
+    request
+}
+
+#[tokio::test]
+async fn case_53_other_cookies_and_an_empty_auth_cookie_never_hide_a_valid_token() {
+    let (app, calls, _) = cookie_app(AuthCookie::default());
+    let jwt = token(&claims("alice"));
+    let header = format!("Bearer {jwt}");
+    let cookie = format!("token={jwt}");
+    // Bytes that are not UTF-8, values this crate would refuse, lines without `=`.
+    let others: [&[u8]; 5] = [
+        b"session=\xff\xfe; theme=dark",
+        b"tracker=a b c; prefs={\"x\":1}",
+        b"flag; =orphan; lang=en",
+        b"token_old=garbage; Token=also-ignored",
+        b"\xc3\x28=broken-name",
+    ];
+    // A valid header beside an empty auth cookie or other applications' cookies.
+    for empty in [
+        &b"token="[..],
+        b"token=\"\"",
+        b"token= ",
+        b"a=1; token=; b=2",
+    ] {
+        let request = with_raw_cookies(&[empty], &[("authorization", &header)]);
+        let reply = send(&app, request).await;
+        assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(empty));
+        assert_eq!(reply.json(), json!({"id": "alice"}));
+    }
+    for other in others {
+        let request = with_raw_cookies(&[other], &[("authorization", &header)]);
+        let reply = send(&app, request).await;
+        assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(other));
+        // The same cookies beside a valid auth cookie, on one line and on two (HTTP/2).
+        let mut line = other.to_vec();
+        line.extend_from_slice(b"; ");
+        line.extend_from_slice(cookie.as_bytes());
+        let reply = send(&app, with_raw_cookies(&[&line], &[])).await;
+        assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&line));
+        let request = with_raw_cookies(&[other, cookie.as_bytes()], &[]);
+        assert_eq!(send(&app, request).await.status, 200);
+    }
+    assert!(calls.count() > 0);
+}
+
+#[tokio::test]
+async fn case_53_an_empty_auth_cookie_is_absent_and_a_malformed_one_still_refused() {
+    let (app, calls, _) = cookie_app(AuthCookie::default());
+    let jwt = token(&claims("alice"));
+    let cookie = format!("token={jwt}");
+    // An empty auth cookie alone is no token at all: 401 with the bare challenge.
+    let reply = send(&app, with_raw_cookies(&[b"token=; theme=\xff"], &[])).await;
+    assert_rejected(&reply, &calls, "", Expect::Missing);
+    // Still refused: the auth cookie's own value not UTF-8, or sent twice with values.
+    let reply = send(&app, with_raw_cookies(&[b"token=\xffabc"], &[])).await;
+    assert_rejected(&reply, &calls, "", Expect::InvalidRequest);
+    let twice = format!("{cookie}; token=; {cookie}");
+    let reply = send(&app, with_raw_cookies(&[twice.as_bytes()], &[])).await;
+    assert_rejected(&reply, &calls, &jwt, Expect::InvalidRequest);
 }
