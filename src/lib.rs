@@ -47,6 +47,8 @@
 //!
 //! # The request flow
 //!
+//! 0. **origin** (with a cookie token source): an unsafe request from another origin that
+//!    carries no `Authorization` header is refused with 403, excluded routes included.
 //! 1. **skip**: OPTIONS requests and excluded paths pass through without identity.
 //! 2. **find**: every [`TokenSource`](jwt::TokenSource) is read; two different tokens or a repeated header is a
 //!    400 `invalid_request`; no token is a 401 with a bare `Bearer` challenge.

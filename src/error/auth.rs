@@ -58,6 +58,9 @@ pub enum AuthErrorKind {
     /// A custom [`AuthBackend`](crate::AuthBackend) refused the credential it found: 401
     /// `invalid_token`.
     CredentialRefused,
+    /// An unsafe request from another origin carrying only credentials a browser attaches by
+    /// itself (cookies): 403, without a challenge (cross-origin protection).
+    CrossOriginRequest,
 }
 
 /// Why a request was malformed (400 `invalid_request`).
@@ -220,6 +223,7 @@ impl AuthError {
             | AuthErrorKind::Revoked
             | AuthErrorKind::CredentialRefused => StatusCode::UNAUTHORIZED,
             AuthErrorKind::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            AuthErrorKind::CrossOriginRequest => StatusCode::FORBIDDEN,
             AuthErrorKind::ResolverFailed => StatusCode::INTERNAL_SERVER_ERROR,
             AuthErrorKind::StoreUnavailable | AuthErrorKind::KeysUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -242,6 +246,7 @@ impl AuthError {
             | AuthErrorKind::Revoked
             | AuthErrorKind::CredentialRefused => Some("invalid_token"),
             AuthErrorKind::MissingToken
+            | AuthErrorKind::CrossOriginRequest
             | AuthErrorKind::ResolverFailed
             | AuthErrorKind::StoreUnavailable
             | AuthErrorKind::KeysUnavailable => None,
@@ -264,6 +269,7 @@ impl AuthError {
             | AuthErrorKind::UserNotFound
             | AuthErrorKind::Revoked => "Invalid or expired token",
             AuthErrorKind::CredentialRefused => "Invalid credentials",
+            AuthErrorKind::CrossOriginRequest => "Cross-origin request refused",
             AuthErrorKind::ResolverFailed => "Internal server error",
             AuthErrorKind::StoreUnavailable | AuthErrorKind::KeysUnavailable => {
                 "Service temporarily unavailable"

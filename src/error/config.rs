@@ -81,6 +81,9 @@ pub enum ConfigError {
     /// No token source is configured.
     #[error("no token source configured")]
     NoTokenSource,
+    /// A trusted origin for cross-origin protection is not `http(s)://host[:port]`.
+    #[error("trusted origin `{0}` must be `https://host[:port]` (or http), with nothing after it")]
+    InvalidTrustedOrigin(String),
     /// The realm is not printable ASCII without quotes and backslashes.
     #[error("realm must be printable ASCII without `\"` or `\\`")]
     InvalidRealm,

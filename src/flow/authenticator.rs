@@ -9,6 +9,7 @@ use axum::response::Response;
 use http::request::Parts;
 use http::Method;
 
+use super::origin::CrossOrigin;
 use super::pipeline::{Resolve, Shared, WithResolver, WithoutResolver};
 use super::reject::{DefaultErrorHandler, ErrorHandler, Reject};
 use super::resolve::UserResolver;
@@ -56,6 +57,7 @@ impl<B: fmt::Debug, U> fmt::Debug for Authenticator<B, U> {
         f.debug_struct("Authenticator")
             .field("backend", &shared.backend)
             .field("excludes", &shared.skip)
+            .field("cross_origin", &shared.origin)
             .field("revocation", &shared.revocation.is_some())
             .field("realm", &shared.reject.realm)
             .finish_non_exhaustive()
@@ -210,6 +212,36 @@ impl<B: AuthBackend, U: Clone + Send + Sync + 'static> AuthenticatorBuilder<B, U
         self
     }
 
+    /// Turns cross-origin protection on or off (default off for a custom backend: turn it on
+    /// when its credential is a cookie). See
+    /// [`JwtAuthBuilder::cross_origin_protection`](crate::JwtAuthBuilder::cross_origin_protection).
+    pub fn cross_origin_protection(mut self, on: bool) -> Self {
+        self.settings.cross_origin = Some(on);
+        self
+    }
+
+    /// Origins (`https://host[:port]`) allowed to send unsafe requests from another site.
+    pub fn trusted_origins<S: Into<String>>(
+        mut self,
+        origins: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.settings
+            .trusted_origins
+            .extend(origins.into_iter().map(Into::into));
+        self
+    }
+
+    /// Routes (anchored patterns) left out of cross-origin protection.
+    pub fn cross_origin_exempt<S: Into<String>>(
+        mut self,
+        patterns: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.settings
+            .cross_origin_exempt
+            .extend(patterns.into_iter().map(Into::into));
+        self
+    }
+
     /// Consults `store` for every credential the backend accepts, before the resolver (see
     /// [`AuthBackend::revocation_ids`]).
     pub fn revocation(mut self, store: impl crate::revocation::RevocationStore) -> Self {
@@ -219,7 +251,7 @@ impl<B: AuthBackend, U: Clone + Send + Sync + 'static> AuthenticatorBuilder<B, U
 
     /// Checks the settings and builds the configuration.
     pub fn build(self) -> Result<Authenticator<B, U>, ConfigError> {
-        self.settings.build(self.backend, self.revocation)
+        self.settings.build(self.backend, self.revocation, false)
     }
 }
 
@@ -231,6 +263,10 @@ pub(crate) struct Settings<B, U> {
     resolve: Option<Arc<dyn Resolve<B, U>>>,
     pub(crate) error_handler: Option<Box<dyn ErrorHandler>>,
     pub(crate) realm: String,
+    /// Cross-origin protection: `None` is the backend's default (on for cookies).
+    pub(crate) cross_origin: Option<bool>,
+    pub(crate) trusted_origins: Vec<String>,
+    pub(crate) cross_origin_exempt: Vec<String>,
 }
 
 impl<B, U> Settings<B, U> {
@@ -242,6 +278,9 @@ impl<B, U> Settings<B, U> {
             resolve: None,
             error_handler: None,
             realm: "api".to_owned(),
+            cross_origin: None,
+            trusted_origins: Vec::new(),
+            cross_origin_exempt: Vec::new(),
         }
     }
 
@@ -253,11 +292,14 @@ impl<B, U> Settings<B, U> {
         self.resolve = Some(Arc::new(WithResolver(resolver)));
     }
 
-    /// Checks the shared settings and puts the configuration together.
+    /// Checks the shared settings and puts the configuration together. `ambient` says whether
+    /// the backend reads credentials a browser sends by itself (cookies): cross-origin
+    /// protection is then on unless turned off.
     pub(crate) fn build(
         self,
         backend: B,
         revocation: Option<Arc<dyn ErasedStore>>,
+        ambient: bool,
     ) -> Result<Authenticator<B, U>, ConfigError>
     where
         B: AuthBackend,
@@ -267,6 +309,13 @@ impl<B, U> Settings<B, U> {
             return Err(ConfigError::InvalidRealm);
         }
         let skip = Excludes::build(&self.excludes, self.exclude_methods, self.allow_exclude_all)?;
+        let origin = match self.cross_origin.unwrap_or(ambient) {
+            true => Some(CrossOrigin::new(
+                &self.trusted_origins,
+                &self.cross_origin_exempt,
+            )?),
+            false => None,
+        };
         let reject = Reject {
             handler: self
                 .error_handler
@@ -277,6 +326,7 @@ impl<B, U> Settings<B, U> {
         Ok(Authenticator {
             inner: Arc::new(Shared {
                 backend,
+                origin,
                 skip,
                 revocation,
                 resolve,

@@ -1,4 +1,5 @@
-//! The steps every backend shares, one file each: *skip* (`skip.rs`), *authenticate*
+//! The steps every backend shares, one file each: *origin* (`origin.rs`, cross-origin
+//! protection, before everything), *skip* (`skip.rs`), *authenticate*
 //! (`authenticate.rs`, the backend), *revoke* (`revoke.rs`), *resolve* (`resolve.rs`),
 //! *attach* (`attach.rs`) and *reject* (`reject.rs`). `pipeline.rs` runs them in order for one
 //! request; `authenticator.rs` holds the configuration they share. Nothing here knows JWT.
@@ -11,6 +12,7 @@
 pub(crate) mod attach;
 pub(crate) mod authenticate;
 pub(crate) mod authenticator;
+pub(crate) mod origin;
 pub(crate) mod pipeline;
 pub(crate) mod reject;
 pub(crate) mod resolve;

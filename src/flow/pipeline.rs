@@ -10,6 +10,7 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 use http::request::Parts;
 
+use super::origin::CrossOrigin;
 use super::reject::Reject;
 use super::resolve::{self, UserResolver};
 use super::skip::Excludes;
@@ -21,6 +22,8 @@ use crate::revocation::ErasedStore;
 /// Everything the flow needs, shared by every request (behind one `Arc`).
 pub(crate) struct Shared<B, U> {
     pub(crate) backend: B,
+    /// Cross-origin protection, when on (step *origin*, before *skip*).
+    pub(crate) origin: Option<CrossOrigin>,
     pub(crate) skip: Excludes,
     pub(crate) revocation: Option<Arc<dyn ErasedStore>>,
     pub(crate) resolve: Arc<dyn Resolve<B, U>>,

@@ -56,7 +56,8 @@ impl ErrorHandler for DefaultErrorHandler {
         let detail = error.detail();
         let mut response = json_error(status, detail);
         let headers = response.headers_mut();
-        if status.is_client_error() {
+        // A challenge asks for credentials: 400 and 401 only (a cross-origin 403 is not about them).
+        if matches!(status.as_u16(), 400 | 401) {
             let challenge = match error.rfc6750_error() {
                 Some(code) => {
                     format!(

@@ -65,6 +65,15 @@ where
         }
     }
 
+    /// A request refused before the flow (cross-origin protection).
+    pub(crate) fn refused(response: Response) -> Self {
+        Self {
+            state: State::Done {
+                response: Some(response),
+            },
+        }
+    }
+
     /// A request whose head is in the flow.
     pub(crate) fn authorizing(
         flow: BoxFuture<'static, Result<Parts, AuthError>>,

@@ -76,6 +76,12 @@ where
         let mut inner = mem::replace(&mut self.inner, fresh);
         let shared = &self.auth.inner;
 
+        // Cross-origin protection first: it covers excluded routes too (no login CSRF).
+        if let Some(origin) = &shared.origin {
+            if let Err(error) = origin.check(&request) {
+                return ResponseFuture::refused(shared.reject.refuse(&error));
+            }
+        }
         // Step 1, skip: a skipped request carries no identity.
         if shared.skip.skips(&request) {
             request.extensions_mut().insert(Excluded);

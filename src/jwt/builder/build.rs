@@ -59,6 +59,8 @@ where
         let (keys, signing_keys) = self.take_keys()?;
         let rules = self.claim_rules()?;
         let sources = self.compiled_sources()?;
+        // A cookie is sent by the browser on its own: cross-origin protection is on by default.
+        let ambient = sources.iter().any(|source| source.cookie.is_some());
         let refresh = self.refresh_issuing()?;
         let issuer = self.issuer(signing_keys, &sources, refresh)?;
         let refresh_rules = issuer.refresh.as_ref().map(|r| Rules {
@@ -84,7 +86,7 @@ where
             store: self.revocation.clone(),
             openapi: self.openapi,
         };
-        self.flow.build(backend, self.revocation)
+        self.flow.build(backend, self.revocation, ambient)
     }
 
     /// The claim rules with the durations converted and checked.

@@ -298,4 +298,69 @@ where
         self.flow.realm = realm.into();
         self
     }
+
+    /// Cross-origin protection (on by default when a token source is a cookie: the cookie and
+    /// OAuth2 presets). An unsafe request (not GET, HEAD or OPTIONS) without an
+    /// `Authorization` header gets 403 when `Sec-Fetch-Site` says another origin sent it, or,
+    /// without that header, when its `Origin` is neither the request's host nor a trusted
+    /// origin; requests with neither header (not from a browser) pass. It runs before the
+    /// excludes, so a cross-site login is refused too. `false` turns it off.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// use axum_jwt_layer::issue::AuthCookie;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .cookie(AuthCookie::default())
+    ///     .trusted_origins(["https://app.example"])
+    ///     .cross_origin_exempt(["/webhooks/*"])
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(format!("{auth:?}").contains("app.example"));
+    /// let off = JwtAuth::<String>::builder().secret([7u8; 32]).cookie(AuthCookie::default())
+    ///     .cross_origin_protection(false).build().unwrap();
+    /// assert!(format!("{off:?}").contains("cross_origin: None"));
+    /// ```
+    pub fn cross_origin_protection(mut self, on: bool) -> Self {
+        self.flow.cross_origin = Some(on);
+        self
+    }
+
+    /// Origins (`https://host[:port]`) allowed to send unsafe requests from another site
+    /// (see [`cross_origin_protection`](Self::cross_origin_protection)); anything else fails
+    /// `build()` with [`ConfigError::InvalidTrustedOrigin`](crate::ConfigError::InvalidTrustedOrigin).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{ConfigError, JwtAuth};
+    /// use axum_jwt_layer::issue::AuthCookie;
+    /// let build = |origin| JwtAuth::<String>::builder().secret([7u8; 32])
+    ///     .cookie(AuthCookie::default()).trusted_origins([origin]).build();
+    /// assert!(build("https://app.example:8443").is_ok());
+    /// assert!(matches!(build("https://app.example/path"), Err(ConfigError::InvalidTrustedOrigin(_))));
+    /// ```
+    pub fn trusted_origins<S: Into<String>>(
+        mut self,
+        origins: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.flow.trusted_origins.extend(strings(origins));
+        self
+    }
+
+    /// Routes (anchored patterns, as for [`exclude`](Self::exclude)) left out of cross-origin
+    /// protection, for endpoints other sites are meant to post to.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::JwtAuth;
+    /// use axum_jwt_layer::issue::AuthCookie;
+    /// let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+    ///     .cookie(AuthCookie::default()).cross_origin_exempt(["/webhooks/*"]).build();
+    /// assert!(auth.is_ok());
+    /// ```
+    pub fn cross_origin_exempt<S: Into<String>>(
+        mut self,
+        patterns: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.flow.cross_origin_exempt.extend(strings(patterns));
+        self
+    }
 }
