@@ -485,3 +485,43 @@ async fn a_configuration_without_resolver_attaches_the_token_alone() {
     let reply = bearer(&app, "/token", "not.a.token").await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
+
+/// A resolver deadline: a lookup that hangs is dropped with a 503, quickly, and the next
+/// request is served; a zero deadline is refused at build().
+#[tokio::test]
+async fn a_resolver_past_its_deadline_gets_503_and_the_server_keeps_serving() {
+    let auth = JwtAuth::<User>::builder()
+        .secret(SECRET)
+        .resolver(|token: Token, _parts: &http::request::Parts| async move {
+            if token.sub == "slow" {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+            Ok::<_, Infallible>(Some(User { id: token.sub }))
+        })
+        .resolver_timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let app = router(auth);
+    let started = std::time::Instant::now();
+    let reply = bearer(&app, "/some-path", &token(&claims("slow"))).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        reply.json(),
+        json!({"status_code": 503, "detail": "Service temporarily unavailable"})
+    );
+    assert!(reply.challenge().is_none());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let reply = bearer(&app, "/some-path", &token(&claims("alice"))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json(), json!({"id": "alice"}));
+
+    let zero = JwtAuth::<User>::builder()
+        .secret(SECRET)
+        .resolver_timeout(Duration::ZERO)
+        .build();
+    assert!(matches!(zero, Err(ConfigError::DurationOutOfRange(_))));
+}

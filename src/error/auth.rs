@@ -47,6 +47,8 @@ pub enum AuthErrorKind {
     UserNotFound,
     /// The user resolver failed or panicked: 500.
     ResolverFailed,
+    /// The user resolver did not answer within the configured deadline: 503.
+    ResolverTimedOut,
     /// The token's `jti` is revoked (or revocation is on and the token has none): 401
     /// `invalid_token`.
     Revoked,
@@ -225,9 +227,9 @@ impl AuthError {
             AuthErrorKind::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             AuthErrorKind::CrossOriginRequest => StatusCode::FORBIDDEN,
             AuthErrorKind::ResolverFailed => StatusCode::INTERNAL_SERVER_ERROR,
-            AuthErrorKind::StoreUnavailable | AuthErrorKind::KeysUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            AuthErrorKind::StoreUnavailable
+            | AuthErrorKind::KeysUnavailable
+            | AuthErrorKind::ResolverTimedOut => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -248,6 +250,7 @@ impl AuthError {
             AuthErrorKind::MissingToken
             | AuthErrorKind::CrossOriginRequest
             | AuthErrorKind::ResolverFailed
+            | AuthErrorKind::ResolverTimedOut
             | AuthErrorKind::StoreUnavailable
             | AuthErrorKind::KeysUnavailable => None,
         }
@@ -271,9 +274,9 @@ impl AuthError {
             AuthErrorKind::CredentialRefused => "Invalid credentials",
             AuthErrorKind::CrossOriginRequest => "Cross-origin request refused",
             AuthErrorKind::ResolverFailed => "Internal server error",
-            AuthErrorKind::StoreUnavailable | AuthErrorKind::KeysUnavailable => {
-                "Service temporarily unavailable"
-            }
+            AuthErrorKind::StoreUnavailable
+            | AuthErrorKind::KeysUnavailable
+            | AuthErrorKind::ResolverTimedOut => "Service temporarily unavailable",
         }
     }
 }

@@ -243,6 +243,8 @@ pub enum DurationSetting {
     JwksCacheControlBounds,
     /// `jwks timeout`.
     JwksTimeout,
+    /// `resolver_timeout`.
+    ResolverTimeout,
 }
 
 impl fmt::Display for DurationSetting {
@@ -256,6 +258,7 @@ impl fmt::Display for DurationSetting {
             Self::JwksMinRefetch => "jwks min_refetch",
             Self::JwksCacheControlBounds => "jwks cache_control_bounds",
             Self::JwksTimeout => "jwks timeout",
+            Self::ResolverTimeout => "resolver_timeout",
         })
     }
 }

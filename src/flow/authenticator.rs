@@ -4,6 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::response::Response;
 use http::request::Parts;
@@ -15,7 +16,7 @@ use super::reject::{DefaultErrorHandler, ErrorHandler, Reject};
 use super::resolve::UserResolver;
 use super::skip::Excludes;
 use crate::backend::AuthBackend;
-use crate::error::{AuthError, ConfigError};
+use crate::error::{AuthError, ConfigError, DurationSetting};
 use crate::response::valid_realm;
 use crate::revocation::ErasedStore;
 
@@ -212,6 +213,15 @@ impl<B: AuthBackend, U: Clone + Send + Sync + 'static> AuthenticatorBuilder<B, U
         self
     }
 
+    /// A deadline for the resolver, counted from the start of the request's flow (so it
+    /// bounds the backend's check and the revocation store too): past it the request is
+    /// dropped with its lookup and gets 503 (needs tokio's timer, as `axum::serve` has).
+    /// Default: none.
+    pub fn resolver_timeout(mut self, limit: Duration) -> Self {
+        self.settings.resolver_timeout = Some(limit);
+        self
+    }
+
     /// Turns cross-origin protection on or off (default off for a custom backend: turn it on
     /// when its credential is a cookie). See
     /// [`JwtAuthBuilder::cross_origin_protection`](crate::JwtAuthBuilder::cross_origin_protection).
@@ -267,6 +277,7 @@ pub(crate) struct Settings<B, U> {
     pub(crate) cross_origin: Option<bool>,
     pub(crate) trusted_origins: Vec<String>,
     pub(crate) cross_origin_exempt: Vec<String>,
+    pub(crate) resolver_timeout: Option<Duration>,
 }
 
 impl<B, U> Settings<B, U> {
@@ -281,6 +292,7 @@ impl<B, U> Settings<B, U> {
             cross_origin: None,
             trusted_origins: Vec::new(),
             cross_origin_exempt: Vec::new(),
+            resolver_timeout: None,
         }
     }
 
@@ -308,6 +320,11 @@ impl<B, U> Settings<B, U> {
         if !valid_realm(&self.realm) {
             return Err(ConfigError::InvalidRealm);
         }
+        if self.resolver_timeout.is_some_and(|limit| limit.is_zero()) {
+            return Err(ConfigError::DurationOutOfRange(
+                DurationSetting::ResolverTimeout,
+            ));
+        }
         let skip = Excludes::build(&self.excludes, self.exclude_methods, self.allow_exclude_all)?;
         let origin = match self.cross_origin.unwrap_or(ambient) {
             true => Some(CrossOrigin::new(
@@ -330,6 +347,7 @@ impl<B, U> Settings<B, U> {
                 skip,
                 revocation,
                 resolve,
+                resolver_timeout: self.resolver_timeout,
                 reject,
             }),
         })

@@ -6,13 +6,14 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use http::request::Parts;
 
 use super::origin::CrossOrigin;
 use super::reject::Reject;
-use super::resolve::{self, UserResolver};
+use super::resolve::{self, Deadline, UserResolver};
 use super::skip::Excludes;
 use super::{attach, authenticate, revoke};
 use crate::backend::AuthBackend;
@@ -27,6 +28,8 @@ pub(crate) struct Shared<B, U> {
     pub(crate) skip: Excludes,
     pub(crate) revocation: Option<Arc<dyn ErasedStore>>,
     pub(crate) resolve: Arc<dyn Resolve<B, U>>,
+    /// How long the resolver may take; `None`: no deadline.
+    pub(crate) resolver_timeout: Option<Duration>,
     pub(crate) reject: Reject,
 }
 
@@ -85,7 +88,12 @@ where
         shared: Arc<Shared<B, U>>,
         parts: Parts,
     ) -> BoxFuture<'static, Result<Parts, AuthError>> {
-        Box::pin(authorize(shared, Some(self), parts))
+        // The deadline wraps the whole flow from the outside, so that configurations without
+        // one keep the flow future as small as it is.
+        match shared.resolver_timeout {
+            None => Box::pin(authorize(shared, Some(self), parts)),
+            Some(limit) => Box::pin(Deadline::new(limit, authorize(shared, Some(self), parts))),
+        }
     }
 }
 

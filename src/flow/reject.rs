@@ -107,6 +107,9 @@ fn log(error: &AuthError) {
             }
             None => tracing::error!("revocation store failed; refusing the request"),
         },
+        AuthErrorKind::ResolverTimedOut => {
+            tracing::error!("user resolver did not answer in time; refusing the request")
+        }
         AuthErrorKind::UserNotFound => {
             tracing::debug!("request rejected: resolver found no user")
         }

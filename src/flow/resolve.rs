@@ -4,10 +4,15 @@
 use std::error::Error as StdError;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures_util::FutureExt as _;
 use http::request::Parts;
+use pin_project_lite::pin_project;
+use tokio::time::Sleep;
 
 use crate::error::{AuthError, AuthErrorKind};
 use crate::token::Token;
@@ -105,6 +110,43 @@ where
                 ))
             }
             Err(_panic) => Err(AuthError::new(AuthErrorKind::ResolverFailed)),
+        }
+    }
+}
+
+pin_project! {
+    /// The flow of one request, or 503 when it has not answered within the configured
+    /// resolver deadline (the flow's future, the resolver's with it, is then dropped).
+    pub(crate) struct Deadline<F> {
+        #[pin]
+        flow: F,
+        timer: Pin<Box<Sleep>>,
+    }
+}
+
+impl<F> Deadline<F> {
+    pub(crate) fn new(limit: Duration, flow: F) -> Self {
+        Self {
+            flow,
+            timer: Box::pin(tokio::time::sleep(limit)),
+        }
+    }
+}
+
+impl<F, T> Future for Deadline<F>
+where
+    F: Future<Output = Result<T, AuthError>>,
+{
+    type Output = Result<T, AuthError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(outcome) = this.flow.poll(cx) {
+            return Poll::Ready(outcome);
+        }
+        match this.timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(AuthError::new(AuthErrorKind::ResolverTimedOut))),
+            Poll::Pending => Poll::Pending,
         }
     }
 }

@@ -363,4 +363,26 @@ where
         self.flow.cross_origin_exempt.extend(strings(patterns));
         self
     }
+
+    /// A deadline for the resolver (none by default), counted from the start of the request's
+    /// flow, so it bounds the token check and the revocation store too: a request not
+    /// resolved by then is dropped with its lookup and gets 503 "Service temporarily
+    /// unavailable", logged at `error`; the server keeps serving. Needs tokio's timer, as
+    /// `axum::serve` has. Zero fails `build()`.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, Token};
+    /// # use std::convert::Infallible;
+    /// use std::time::Duration;
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .secret([7u8; 32])
+    ///     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .resolver_timeout(Duration::from_secs(2))
+    ///     .build();
+    /// assert!(auth.is_ok());
+    /// ```
+    pub fn resolver_timeout(mut self, limit: Duration) -> Self {
+        self.flow.resolver_timeout = Some(limit);
+        self
+    }
 }
