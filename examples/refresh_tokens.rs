@@ -50,6 +50,7 @@ async fn login(
         .auth
         .login(user.id.to_string())
         .extra("email", &user.email)
+        .await
 }
 
 #[derive(OpenApi)]

@@ -233,7 +233,13 @@ async fn a_revoked_key_is_refused_by_the_ids_the_backend_gives() {
     let seen = Seen::default();
     let store = MemoryRevocationStore::new(100);
     store
-        .revoke(Revocation::Token("k1"), i64::MAX)
+        .revoke(
+            Revocation::Token {
+                jti: "k1",
+                subject: "alice",
+            },
+            i64::MAX,
+        )
         .await
         .unwrap();
     let app = app(builder(&seen).revocation(store));

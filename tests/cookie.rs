@@ -13,7 +13,7 @@ use axum_jwt_layer::{
     issue::{AuthCookie, SameSite},
     jwt::TokenSource,
     revocation::{
-        MemoryRevocationStore, Revocation, RevocationStore, Rotation, StoreError, TokenIds,
+        Family, MemoryRevocationStore, Revocation, RevocationStore, Rotation, StoreError, TokenIds,
     },
     ConfigError, JwtAuth, JwtAuthLayer, Token,
 };
@@ -156,7 +156,7 @@ async fn case_14_query_tokens_are_ignored_and_never_logged() {
 }
 
 async fn login_cookie(auth: &JwtAuth<User>) -> (http::HeaderMap, String) {
-    let response = auth.login("alice").into_response();
+    let response = auth.login("alice").await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let headers = response.headers().clone();
     let cookie = headers["set-cookie"].to_str().unwrap().to_owned();
@@ -346,6 +346,16 @@ async fn case_43_revoked_jti_and_missing_jti_are_refused() {
 struct DownStore(std::sync::Arc<std::sync::atomic::AtomicUsize>);
 
 impl RevocationStore for DownStore {
+    fn register(
+        &self,
+        _: Family<'_>,
+        _: Option<&str>,
+        _: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        std::future::ready(Err(StoreError::unavailable(std::io::Error::other(
+            "connection refused",
+        ))))
+    }
     fn revoke(
         &self,
         _: Revocation<'_>,
@@ -357,7 +367,7 @@ impl RevocationStore for DownStore {
     }
     fn rotate(
         &self,
-        _: &str,
+        _: Family<'_>,
         _: &str,
         _: &str,
         _: i64,
@@ -399,9 +409,15 @@ async fn case_44_an_unreachable_store_is_503_never_a_pass() {
     );
     assert_token_refused(&app, &calls, &forged).await;
     assert_eq!(store.0.load(std::sync::atomic::Ordering::SeqCst), asked);
-    // Logout with the store down answers 503 too.
+    // Logout with the store down answers 503 too, and so does a login: it cannot be registered.
     let token = auth.verify(&jwt).unwrap();
     assert_eq!(auth.logout(&token).await.into_response().status(), 503);
+    let login = auth.login("alice").await;
+    assert_eq!(login.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        login.headers().get("authorization").is_none(),
+        "no token handed out"
+    );
 }
 
 #[tokio::test]
@@ -421,7 +437,13 @@ async fn case_47_jti_is_128_random_bits_and_never_repeats_across_logins() {
 async fn memory_store_forgets_expired_entries_and_refuses_when_full() {
     let store = MemoryRevocationStore::new(2);
     store
-        .revoke(Revocation::Token("gone"), now() - 1)
+        .revoke(
+            Revocation::Token {
+                jti: "gone",
+                subject: "alice",
+            },
+            now() - 1,
+        )
         .await
         .unwrap();
     assert!(
@@ -432,16 +454,34 @@ async fn memory_store_forgets_expired_entries_and_refuses_when_full() {
         "an expired entry is forgotten"
     );
     store
-        .revoke(Revocation::Token("a"), now() + 60)
+        .revoke(
+            Revocation::Token {
+                jti: "a",
+                subject: "alice",
+            },
+            now() + 60,
+        )
         .await
         .unwrap();
     store
-        .revoke(Revocation::Token("b"), now() + 60)
+        .revoke(
+            Revocation::Token {
+                jti: "b",
+                subject: "alice",
+            },
+            now() + 60,
+        )
         .await
         .unwrap();
     assert_eq!(store.len(), 2);
     let full = store
-        .revoke(Revocation::Token("c"), now() + 60)
+        .revoke(
+            Revocation::Token {
+                jti: "c",
+                subject: "alice",
+            },
+            now() + 60,
+        )
         .await
         .unwrap_err();
     assert_eq!(

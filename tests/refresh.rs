@@ -4,10 +4,9 @@ mod common;
 
 use std::time::Duration;
 
-use axum::response::IntoResponse;
 use axum_jwt_layer::{
     issue::{AuthCookie, RefreshTokens},
-    revocation::{MemoryRevocationStore, Revocation, RevocationStore, Rotation, TokenIds},
+    revocation::{Family, MemoryRevocationStore, Revocation, RevocationStore, Rotation, TokenIds},
     ConfigError,
 };
 use common::sessions::*;
@@ -48,37 +47,63 @@ async fn refresh_endpoint_inputs() {
 async fn store_entries_expire_by_themselves() {
     let store = MemoryRevocationStore::new(10);
     let past = now() - 1;
-    store.revoke(Revocation::Family("f"), past).await.unwrap();
+    // A login registered until a past time has ended: its tokens are refused, it no longer
+    // rotates, and it takes no room.
+    store
+        .register(Family::new("f", "s"), Some("a"), past)
+        .await
+        .unwrap();
+    let ids = TokenIds::new("j", "s")
+        .family(Some("f"))
+        .issued_at(Some(now() - 10));
+    assert!(store.is_revoked(ids).await.unwrap());
+    assert_eq!(
+        store
+            .rotate(Family::new("f", "s"), "a", "b", now() + 60)
+            .await
+            .unwrap(),
+        Rotation::Unknown
+    );
+    // An expired "logged out up to" no longer covers tokens without a family.
     let subject = Revocation::Subject {
         subject: "s",
         issued_up_to: now(),
     };
     store.revoke(subject, past).await.unwrap();
-    let ids = TokenIds::new("j", "s")
-        .family(Some("f"))
-        .issued_at(Some(now() - 10));
-    assert!(!store.is_revoked(ids).await.unwrap());
+    let loose = TokenIds::new("j", "s").issued_at(Some(now() - 10));
+    assert!(!store.is_revoked(loose).await.unwrap());
     assert_eq!(store.len(), 0);
-    // A family's current refresh token is forgotten too: a later rotation starts afresh.
-    assert_eq!(
-        store.rotate("f", "a", "b", past).await.unwrap(),
-        Rotation::Rotated
-    );
-    assert_eq!(
-        store.rotate("f", "a", "c", now() + 60).await.unwrap(),
-        Rotation::Rotated
-    );
-    assert_eq!(
-        store.rotate("f", "a", "d", now() + 60).await.unwrap(),
-        Rotation::Reused
-    );
-    // Live entries are kept.
+    // A live family rotates once per refresh token, and only for its own subject.
     store
-        .revoke(Revocation::Family("g"), now() + 60)
+        .register(Family::new("g", "s"), Some("a"), now() + 60)
         .await
         .unwrap();
     let ids = TokenIds::new("j", "s").family(Some("g"));
+    assert!(!store.is_revoked(ids).await.unwrap());
+    assert!(store
+        .is_revoked(TokenIds::new("j", "mallory").family(Some("g")))
+        .await
+        .unwrap());
+    let g = Family::new("g", "s");
+    assert_eq!(
+        store.rotate(g, "a", "b", now() + 60).await.unwrap(),
+        Rotation::Rotated
+    );
+    assert_eq!(
+        store.rotate(g, "a", "c", now() + 60).await.unwrap(),
+        Rotation::Reused
+    );
+    // Revoking the family removes it.
+    store
+        .revoke(Revocation::Family(g), now() + 60)
+        .await
+        .unwrap();
     assert!(store.is_revoked(ids).await.unwrap());
+    assert_eq!(
+        store.len(),
+        1,
+        "only the subject's expired-looking entry is left"
+    );
 }
 
 #[tokio::test]
@@ -93,7 +118,7 @@ async fn refresh_cookie_with_a_narrow_path() {
         .exclude(["/login", "/refresh"])
         .build()
         .unwrap();
-    let response = auth.login("alice").into_response();
+    let response = auth.login("alice").await;
     let cookies: Vec<String> = response
         .headers()
         .get_all("set-cookie")

@@ -111,6 +111,7 @@ pub async fn login(
         .login(user.id.to_string())
         .extra("email", &user.email)
         .body(axum::Json(user))
+        .await
 }
 
 /// `GET /some-path`: the authenticated user.

@@ -30,4 +30,8 @@ pub enum IssueError {
     /// Signing failed.
     #[error("signing failed")]
     Sign(#[source] jsonwebtoken::errors::Error),
+    /// A login of a configuration with a revocation store was turned into a response without
+    /// being awaited, so it was not registered (`auth.login(..).await`).
+    #[error("a login with a revocation store must be awaited to be registered")]
+    NotRegistered,
 }

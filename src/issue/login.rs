@@ -1,16 +1,27 @@
 //! [`Login`]: the response `JwtAuth::login` returns; the token is signed when it is turned
-//! into a response.
+//! into a response, or awaited (which registers the login in the revocation store first).
 
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use serde::Serialize;
 
-use super::token::TokenBuilder;
-use crate::response::{internal_error, json_response};
+use super::token::{random_id, Issued, Issuer, TokenBuilder};
+use crate::error::IssueError;
+use crate::response::{internal_error, json_error, json_response};
+use crate::revocation::{ErasedStore, Family};
+use crate::time::now;
 
 /// A login response: signs the token when turned into a response. Made by [`JwtAuth::login`](crate::JwtAuth::login).
+///
+/// With a revocation store, **await it**: `auth.login(id).await` registers the login (its
+/// family) in the store and then answers; the tokens of a login are valid while it is
+/// registered, which is what lets logout free room instead of taking it. A full store or a
+/// failed one answers 503. Turned into a response without being awaited, a login of a
+/// configuration with a store answers 500 (and logs why).
 ///
 /// ```
 /// # use axum_jwt_layer::{JwtAuth, Token};
@@ -23,11 +34,21 @@ use crate::response::{internal_error, json_response};
 /// assert_eq!(response.status(), 200);
 /// assert_eq!(response.headers()["cache-control"], "no-store");
 /// ```
-#[derive(Debug)]
 pub struct Login<B = ()> {
     token: TokenBuilder,
     status: StatusCode,
     body: LoginBody<B>,
+    store: Option<Arc<dyn ErasedStore>>,
+}
+
+impl<B> std::fmt::Debug for Login<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("token", &self.token)
+            .field("status", &self.status)
+            .field("store", &self.store.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
@@ -43,11 +64,12 @@ enum LoginBody<B> {
 
 impl Login {
     /// A login answering 201 with the preset's delivery of `token`.
-    pub(crate) fn new(token: TokenBuilder) -> Self {
+    pub(crate) fn new(token: TokenBuilder, store: Option<Arc<dyn ErasedStore>>) -> Self {
         Self {
             token,
             status: StatusCode::CREATED,
             body: LoginBody::Default,
+            store,
         }
     }
 }
@@ -199,22 +221,24 @@ impl<B> Login<B> {
             token: self.token,
             status: self.status,
             body,
+            store: self.store,
         }
     }
 }
 
-impl<B: IntoResponse> IntoResponse for Login<B> {
-    fn into_response(self) -> Response {
-        let issuer = Arc::clone(&self.token.issuer);
-        let issued = match issuer.issue(self.token, None) {
-            Ok(issued) => issued,
-            Err(error) => return internal_error(&error),
-        };
+impl<B: IntoResponse> Login<B> {
+    /// The response for `issued`: the body of choice, the status, the delivery headers.
+    fn respond(
+        body: LoginBody<B>,
+        status: StatusCode,
+        issuer: &Issuer,
+        issued: &Issued,
+    ) -> Response {
         let token_response = issuer.oauth2.is_some() || issued.refresh.is_some();
-        let mut response = match self.body {
-            LoginBody::Default if token_response => issuer.token_response(&issued),
+        let mut response = match body {
+            LoginBody::Default if token_response => issuer.token_response(issued),
             LoginBody::Default | LoginBody::Empty => Response::default(),
-            LoginBody::TokenResponse => issuer.token_response(&issued),
+            LoginBody::TokenResponse => issuer.token_response(issued),
             LoginBody::Token => {
                 let body = serde_json::json!({ "token": issued.access });
                 json_response(body.to_string().into_bytes())
@@ -223,10 +247,87 @@ impl<B: IntoResponse> IntoResponse for Login<B> {
             LoginBody::Json(Err(error)) => return internal_error(&error),
             LoginBody::Custom(body) => body.into_response(),
         };
-        *response.status_mut() = self.status;
-        if let Err(error) = issuer.deliver(&issued, &mut response) {
+        *response.status_mut() = status;
+        if let Err(error) = issuer.deliver(issued, &mut response) {
             return internal_error(&error);
         }
         response
+    }
+
+    /// Signs the tokens of a new login family and registers it in `store`.
+    async fn register(self, store: Arc<dyn ErasedStore>) -> Response {
+        let issuer = Arc::clone(&self.token.issuer);
+        let ids = random_id().and_then(|family| {
+            let refresh = issuer.refresh.as_ref().map(|_| random_id()).transpose()?;
+            Ok::<_, IssueError>((family, refresh))
+        });
+        let (family, refresh) = match ids {
+            Ok(ids) => ids,
+            Err(error) => return internal_error(&error),
+        };
+        let subject = self.token.subject().to_owned();
+        let issued = match issuer.issue(self.token.family(family.clone()), refresh.clone()) {
+            Ok(issued) => issued,
+            Err(error) => return internal_error(&error),
+        };
+        let until = now()
+            .saturating_add(issuer.longest_lifetime())
+            .saturating_add(issuer.leeway);
+        let registered = store
+            .register_dyn(Family::new(&family, &subject), refresh.as_deref(), until)
+            .await;
+        if let Err(error) = registered {
+            tracing::error!(%error, "login refused: the revocation store could not register it");
+            return json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service temporarily unavailable",
+            );
+        }
+        Self::respond(self.body, self.status, &issuer, &issued)
+    }
+}
+
+impl<B: IntoResponse> IntoResponse for Login<B> {
+    fn into_response(self) -> Response {
+        if self.store.is_some() {
+            tracing::error!(
+                "login not registered: with a revocation store, await the login (`auth.login(..).await`)"
+            );
+            return internal_error(&IssueError::NotRegistered);
+        }
+        let issuer = Arc::clone(&self.token.issuer);
+        match issuer.issue(self.token, None) {
+            Ok(issued) => Self::respond(self.body, self.status, &issuer, &issued),
+            Err(error) => internal_error(&error),
+        }
+    }
+}
+
+/// Awaiting a login registers it in the revocation store (when one is configured) and gives
+/// the response.
+///
+/// ```
+/// # use axum_jwt_layer::{JwtAuth, Token, revocation::MemoryRevocationStore};
+/// # use std::convert::Infallible;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let auth = JwtAuth::<String>::builder().secret([7u8; 32])
+///     .revocation(MemoryRevocationStore::new(1000))
+///     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+/// let response = auth.login("42").await;
+/// assert_eq!(response.status(), 201);
+/// let header = response.headers()["authorization"].to_str().unwrap();
+/// let token = auth.verify(header.strip_prefix("Bearer ").unwrap()).unwrap();
+/// assert!(token.fid.is_some(), "a login family, registered in the store");
+/// # });
+/// ```
+impl<B: IntoResponse + Send + 'static> IntoFuture for Login<B> {
+    type Output = Response;
+    type IntoFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+    fn into_future(mut self) -> Self::IntoFuture {
+        match self.store.take() {
+            Some(store) => Box::pin(self.register(store)),
+            None => Box::pin(std::future::ready(self.into_response())),
+        }
     }
 }

@@ -104,7 +104,7 @@ impl RefreshTokens {
 /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
 /// #     .revocation(MemoryRevocationStore::new(100)).refresh_tokens(RefreshTokens::new())
 /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
-/// # let login = axum::response::IntoResponse::into_response(auth.login("42"));
+/// # let login = auth.login("42").await;
 /// # let body = axum::body::to_bytes(login.into_body(), 10_000).await.unwrap();
 /// # let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
 /// # let refresh_token = body["refresh_token"].as_str().unwrap();
@@ -133,7 +133,7 @@ impl Refreshed {
     /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
     /// #     .revocation(MemoryRevocationStore::new(100)).refresh_tokens(RefreshTokens::new())
     /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
-    /// # let login = axum::response::IntoResponse::into_response(auth.login("42"));
+    /// # let login = auth.login("42").await;
     /// # let body = axum::body::to_bytes(login.into_body(), 10_000).await.unwrap();
     /// # let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
     /// # let refresh_token = body["refresh_token"].as_str().unwrap();
@@ -153,7 +153,7 @@ impl Refreshed {
     /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
     /// #     .revocation(MemoryRevocationStore::new(100)).refresh_tokens(RefreshTokens::new())
     /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
-    /// # let login = axum::response::IntoResponse::into_response(auth.login("42"));
+    /// # let login = auth.login("42").await;
     /// # let body = axum::body::to_bytes(login.into_body(), 10_000).await.unwrap();
     /// # let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
     /// # let refresh_token = body["refresh_token"].as_str().unwrap();
@@ -206,7 +206,7 @@ pub enum RefreshErrorKind {
 /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
 /// #     .revocation(MemoryRevocationStore::new(100)).refresh_tokens(RefreshTokens::new())
 /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
-/// # let login = axum::response::IntoResponse::into_response(auth.login("42"));
+/// # let login = auth.login("42").await;
 /// # let body = axum::body::to_bytes(login.into_body(), 10_000).await.unwrap();
 /// # let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
 /// # let refresh_token = body["refresh_token"].as_str().unwrap();
@@ -286,7 +286,7 @@ impl RefreshError {
     /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
     /// #     .revocation(MemoryRevocationStore::new(100)).refresh_tokens(RefreshTokens::new())
     /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
-    /// # let login = axum::response::IntoResponse::into_response(auth.login("42"));
+    /// # let login = auth.login("42").await;
     /// # let body = axum::body::to_bytes(login.into_body(), 10_000).await.unwrap();
     /// # let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
     /// # let refresh_token = body["refresh_token"].as_str().unwrap();

@@ -355,6 +355,11 @@ impl TokenBuilder {
         self
     }
 
+    /// The `sub` claim.
+    pub(crate) fn subject(&self) -> &str {
+        &self.sub
+    }
+
     /// Puts the token in a login family (the `fid` claim).
     pub(crate) fn family(mut self, family: String) -> Self {
         self.family = Some(family);

@@ -7,7 +7,7 @@ use crate::flow::authenticator::Authenticator;
 use crate::issue::login::Login;
 use crate::issue::logout::Logout;
 use crate::issue::token::TokenBuilder;
-use crate::revocation::{Revocation, StoreError};
+use crate::revocation::{Family, Revocation, StoreError};
 use crate::time::now;
 use crate::token::Token;
 
@@ -65,12 +65,13 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
     /// assert!(response.headers()["authorization"].to_str().unwrap().starts_with("Bearer "));
     /// ```
     pub fn login(&self, subject: impl Into<String>) -> Login {
-        Login::new(self.create_token(subject))
+        Login::new(self.create_token(subject), self.backend().store.clone())
     }
 
-    /// Revokes the token's whole login family (every token of that login and its refreshes)
-    /// or, for a token without family, its `jti`; answers 204 with the cookies expired. A
-    /// store failure answers 503 and leaves the cookies alone.
+    /// Revokes the token's whole login family (every token of that login and its refreshes:
+    /// the family's registration is removed, so this never needs room in the store) or, for a
+    /// token without family, its `jti`; answers 204 with the cookies expired. A store failure
+    /// answers 503 and leaves the cookies alone.
     ///
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token, revocation::MemoryRevocationStore};
@@ -87,14 +88,17 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
     pub async fn logout(&self, token: &Token<C>) -> Logout {
         let issuer = Arc::clone(&self.backend().issuer);
         let revocation = match (&token.fid, &token.jti) {
-            (Some(family), _) => Some(Revocation::Family(family)),
-            (None, Some(jti)) => Some(Revocation::Token(jti)),
+            (Some(family), _) => Some(Revocation::Family(Family::new(family, &token.sub))),
+            (None, Some(jti)) => Some(Revocation::Token {
+                jti,
+                subject: &token.sub,
+            }),
             (None, None) => None,
         };
         let mut failed = None;
         if let (Some(store), Some(revocation)) = (&self.backend().store, revocation) {
             let until = match revocation {
-                Revocation::Token(_) => token.exp.unwrap_or_else(|| now() + issuer.expiration),
+                Revocation::Token { .. } => token.exp.unwrap_or_else(|| now() + issuer.expiration),
                 _ => now().saturating_add(issuer.longest_lifetime()),
             };
             let until = until.saturating_add(issuer.leeway);
@@ -103,9 +107,10 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
         Logout { issuer, failed }
     }
 
-    /// Logs `subject` out everywhere: every token of the subject issued up to now (by `iat`)
-    /// is refused from now on, on every instance sharing the store. Answers 204, or 503 when
-    /// no store is configured or it fails.
+    /// Logs `subject` out everywhere, on every instance sharing the store: every login family
+    /// of the subject is removed (a login after this one, even within the same second, is
+    /// valid) and tokens without a family issued up to now (by `iat`) are refused. Answers
+    /// 204, or 503 when no store is configured or it fails.
     ///
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token, revocation::MemoryRevocationStore};

@@ -19,7 +19,7 @@ use crate::flow::authenticator::Authenticator;
 use crate::issue::oauth2::OAuth2Error;
 use crate::issue::refresh::{RefreshError, RefreshErrorKind, Refreshed};
 use crate::issue::token::random_id;
-use crate::revocation::{token_ids, Revocation, Rotation, StoreError};
+use crate::revocation::{token_ids, Family, Revocation, Rotation, StoreError};
 use crate::time::now;
 use crate::token::{Claims, Token};
 
@@ -58,7 +58,7 @@ impl<U: 'static, C: 'static> Authenticator<JwtBackend<C>, U> {
     /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
     /// #     .revocation(MemoryRevocationStore::new(100)).refresh_tokens(RefreshTokens::new())
     /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
-    /// # let login = axum::response::IntoResponse::into_response(auth.login("42"));
+    /// # let login = auth.login("42").await;
     /// # let body = axum::body::to_bytes(login.into_body(), 10_000).await.unwrap();
     /// # let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
     /// # let refresh_token = body["refresh_token"].as_str().unwrap();
@@ -83,6 +83,7 @@ impl<U: 'static, C: 'static> Authenticator<JwtBackend<C>, U> {
         let (Some(ids), Some(family)) = (token_ids(&token), token.fid.as_deref()) else {
             return Err(self.refresh_error(RefreshErrorKind::Invalid, None));
         };
+        let family = Family::new(family, &token.sub);
         let until = now
             .saturating_add(settings.lifetime.max(issuer.expiration))
             .saturating_add(issuer.leeway);
@@ -95,20 +96,26 @@ impl<U: 'static, C: 'static> Authenticator<JwtBackend<C>, U> {
         }
         let next = random_id()
             .map_err(|error| self.refresh_error(RefreshErrorKind::Issue, Some(Arc::new(error))))?;
-        let rotation = store
+        // The family must still be registered when it rotates: a logout or logout-all between
+        // the check above and here leaves it unknown, and nothing is issued.
+        match store
             .rotate_dyn(family, ids.jti, &next, until)
             .await
-            .map_err(store_down)?;
-        if rotation == Rotation::Reused {
-            tracing::warn!("refresh token reuse detected: revoking its login family");
-            store
-                .revoke_dyn(Revocation::Family(family), until)
-                .await
-                .map_err(store_down)?;
-            return Err(self.refresh_error(RefreshErrorKind::Reused, None));
+            .map_err(store_down)?
+        {
+            Rotation::Rotated => {}
+            Rotation::Unknown => return Err(self.refresh_error(RefreshErrorKind::Invalid, None)),
+            Rotation::Reused => {
+                tracing::warn!("refresh token reuse detected: revoking its login family");
+                store
+                    .revoke_dyn(Revocation::Family(family), until)
+                    .await
+                    .map_err(store_down)?;
+                return Err(self.refresh_error(RefreshErrorKind::Reused, None));
+            }
         }
         let mut builder = self.create_token(token.sub.clone()).claims(&token.claims);
-        builder = builder.family(family.to_owned());
+        builder = builder.family(family.id.to_owned());
         if let Some(iss) = &token.iss {
             builder = builder.issuer(iss.clone());
         }
@@ -131,7 +138,7 @@ impl<U: 'static, C: 'static> Authenticator<JwtBackend<C>, U> {
     /// # let auth = JwtAuth::<String>::builder().secret([7u8; 32])
     /// #     .revocation(MemoryRevocationStore::new(100)).refresh_tokens(RefreshTokens::new())
     /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
-    /// # let login = axum::response::IntoResponse::into_response(auth.login("42"));
+    /// # let login = auth.login("42").await;
     /// # let body = axum::body::to_bytes(login.into_body(), 10_000).await.unwrap();
     /// # let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
     /// # let refresh_token = body["refresh_token"].as_str().unwrap();

@@ -1,50 +1,109 @@
 //! [`MemoryRevocationStore`]: a bounded in-process store for one instance.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::{ready, Future};
 use std::sync::{Mutex, MutexGuard};
 
-use super::store::{Revocation, RevocationStore, Rotation, StoreError, TokenIds};
+use super::store::{Family, Revocation, RevocationStore, Rotation, StoreError, TokenIds};
 use crate::time::now;
 
-/// Revoked tokens, families and subjects, and the current refresh token of each family, held
-/// in memory for one instance (use a shared store such as Redis for several). Bounded to
-/// `capacity` entries: entries are forgotten once the tokens they cover have expired, and
-/// when every slot holds a live entry, recording another fails (a logout answers 503) rather
-/// than forgetting a revocation.
+/// How many live login families one subject keeps by default before its oldest is revoked.
+pub(crate) const DEFAULT_FAMILIES_PER_SUBJECT: usize = 32;
+
+/// Login families, revoked tokens and "logged out everywhere" times, held in memory for one
+/// instance (use a shared store such as Redis for several).
+///
+/// Bounded to `capacity` entries (a login family, a subject, a revoked `jti`: one each).
+/// Entries are forgotten once the tokens they cover have expired. At the bound:
+///
+/// - a new login is refused ([`StoreError::full`], 503): the newcomer waits, nobody else does;
+/// - logging out a login family, reuse detection and "log out everywhere" for a subject that
+///   logged in never need room (they remove a family), so they never fail for lack of it;
+/// - a revocation is never forgotten to make room (that would make a revoked token valid
+///   again); revoking a token without a family (`create_token`) needs room of its own.
+///
+/// One subject keeps at most [`families_per_subject`](Self::families_per_subject) live logins
+/// (32 by default): the next login revokes its oldest, so one account cannot fill the store.
 ///
 /// ```
 /// use axum_jwt_layer::revocation::MemoryRevocationStore;
-/// let store = MemoryRevocationStore::new(10_000);
+/// let store = MemoryRevocationStore::new(10_000).families_per_subject(8);
 /// assert_eq!(store.len(), 0);
 /// ```
 #[derive(Debug)]
 pub struct MemoryRevocationStore {
     capacity: usize,
-    entries: Mutex<HashMap<Key, Entry>>,
+    families_per_subject: usize,
+    state: Mutex<State>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Token(String),
-    Family(String),
-    Subject(String),
-    Current(String),
+#[derive(Debug, Default)]
+struct State {
+    /// Live login families by id.
+    families: HashMap<String, FamilyEntry>,
+    /// Subjects with live families or a "logged out up to" time.
+    subjects: HashMap<String, SubjectEntry>,
+    /// Revoked tokens without a family: `jti` -> forget after.
+    tokens: HashMap<String, i64>,
+    /// When expired entries were last swept (at most once a second when full).
+    swept_at: i64,
 }
 
-#[derive(Debug, Clone)]
-struct Entry {
-    /// Forget after this time (seconds).
+#[derive(Debug)]
+struct FamilyEntry {
+    subject: String,
+    /// The family's current refresh token, when refresh tokens are on.
+    current: Option<String>,
     until: i64,
-    /// Subject: revoked up to this `iat`. Current: the family's current refresh jti.
-    value: Value,
 }
 
-#[derive(Debug, Clone)]
-enum Value {
-    Revoked,
-    IssuedUpTo(i64),
-    Current(String),
+#[derive(Debug, Default)]
+struct SubjectEntry {
+    /// The subject's families, oldest first.
+    families: VecDeque<String>,
+    /// Tokens without a family issued at or before this time are refused.
+    logged_out_up_to: Option<i64>,
+    until: i64,
+}
+
+impl State {
+    fn len(&self) -> usize {
+        self.families.len() + self.subjects.len() + self.tokens.len()
+    }
+
+    /// Forgets what has expired.
+    fn sweep(&mut self, now: i64) {
+        self.swept_at = now;
+        self.tokens.retain(|_, until| *until > now);
+        self.families.retain(|_, family| family.until > now);
+        let families = &self.families;
+        self.subjects.retain(|_, subject| {
+            subject.families.retain(|id| families.contains_key(id));
+            subject.until > now
+        });
+    }
+
+    /// Room for `needed` more entries, sweeping expired ones at most once a second.
+    fn room(&mut self, needed: usize, capacity: usize, now: i64) -> Result<(), StoreError> {
+        if self.len() + needed > capacity && self.swept_at != now {
+            self.sweep(now);
+        }
+        if self.len() + needed > capacity {
+            return Err(StoreError::full());
+        }
+        Ok(())
+    }
+
+    /// Removes a family; `false` when it was not registered.
+    fn remove_family(&mut self, id: &str) -> bool {
+        let Some(family) = self.families.remove(id) else {
+            return false;
+        };
+        if let Some(subject) = self.subjects.get_mut(&family.subject) {
+            subject.families.retain(|other| other != id);
+        }
+        true
+    }
 }
 
 impl MemoryRevocationStore {
@@ -58,8 +117,22 @@ impl MemoryRevocationStore {
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity,
-            entries: Mutex::new(HashMap::new()),
+            families_per_subject: DEFAULT_FAMILIES_PER_SUBJECT,
+            state: Mutex::new(State::default()),
         }
+    }
+
+    /// How many live logins (families) one subject keeps; the next login revokes the oldest.
+    /// Default 32; at least 1.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::revocation::MemoryRevocationStore;
+    /// let store = MemoryRevocationStore::new(100).families_per_subject(1); // one device at a time
+    /// # let _ = store;
+    /// ```
+    pub fn families_per_subject(mut self, families: usize) -> Self {
+        self.families_per_subject = families.max(1);
+        self
     }
 
     /// How many unexpired entries the store holds.
@@ -70,8 +143,11 @@ impl MemoryRevocationStore {
     /// ```
     pub fn len(&self) -> usize {
         let now = now();
-        self.lock().map_or(0, |entries| {
-            entries.values().filter(|e| e.until > now).count()
+        self.lock().map_or(0, |state| {
+            let families = state.families.values().filter(|e| e.until > now).count();
+            let subjects = state.subjects.values().filter(|e| e.until > now).count();
+            let tokens = state.tokens.values().filter(|until| **until > now).count();
+            families + subjects + tokens
         })
     }
 
@@ -85,101 +161,160 @@ impl MemoryRevocationStore {
         self.len() == 0
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, HashMap<Key, Entry>>, StoreError> {
-        self.entries
+    fn lock(&self) -> Result<MutexGuard<'_, State>, StoreError> {
+        self.state
             .lock()
             .map_err(|_| StoreError::unavailable("memory store lock poisoned"))
     }
 
-    /// Makes room for `key`, forgetting expired entries first; never evicts a live one.
-    fn room(&self, entries: &mut HashMap<Key, Entry>, key: &Key) -> Result<(), StoreError> {
-        if entries.len() >= self.capacity && !entries.contains_key(key) {
-            let now = now();
-            entries.retain(|_, entry| entry.until > now);
-            if entries.len() >= self.capacity {
-                return Err(StoreError::full());
+    fn add(&self, family: Family<'_>, refresh: Option<&str>, until: i64) -> Result<(), StoreError> {
+        let now = now();
+        let mut state = self.lock()?;
+        let state = &mut *state;
+        // The subject's own logins first: forget the ended ones, revoke the oldest at the cap.
+        if let Some(subject) = state.subjects.get_mut(family.subject) {
+            let families = &mut state.families;
+            subject.families.retain(|id| match families.get(id) {
+                Some(entry) if entry.until > now => true,
+                Some(_) => {
+                    families.remove(id);
+                    false
+                }
+                None => false,
+            });
+            while subject.families.len() >= self.families_per_subject {
+                if let Some(oldest) = subject.families.pop_front() {
+                    families.remove(&oldest);
+                }
             }
         }
+        let needed = usize::from(!state.families.contains_key(family.id))
+            + usize::from(!state.subjects.contains_key(family.subject));
+        state.room(needed, self.capacity, now)?;
+        if state.families.contains_key(family.id) {
+            state.remove_family(family.id);
+        }
+        state.families.insert(
+            family.id.to_owned(),
+            FamilyEntry {
+                subject: family.subject.to_owned(),
+                current: refresh.map(str::to_owned),
+                until,
+            },
+        );
+        let subject = state.subjects.entry(family.subject.to_owned()).or_default();
+        subject.families.push_back(family.id.to_owned());
+        subject.until = subject.until.max(until);
         Ok(())
     }
 
     fn record(&self, revocation: Revocation<'_>, until: i64) -> Result<(), StoreError> {
-        let (key, value) = match revocation {
-            Revocation::Token(jti) => (Key::Token(jti.to_owned()), Value::Revoked),
-            Revocation::Family(family) => (Key::Family(family.to_owned()), Value::Revoked),
+        let now = now();
+        let mut state = self.lock()?;
+        match revocation {
+            Revocation::Token { jti, .. } => {
+                if let Some(existing) = state.tokens.get_mut(jti) {
+                    *existing = (*existing).max(until);
+                    return Ok(());
+                }
+                state.room(1, self.capacity, now)?;
+                state.tokens.insert(jti.to_owned(), until);
+            }
+            Revocation::Family(family) => {
+                state.remove_family(family.id);
+            }
             Revocation::Subject {
                 subject,
                 issued_up_to,
-            } => (
-                Key::Subject(subject.to_owned()),
-                Value::IssuedUpTo(issued_up_to),
-            ),
-        };
-        let mut entries = self.lock()?;
-        self.room(&mut entries, &key)?;
-        let entry = entries.entry(key).or_insert(Entry {
-            until,
-            value: value.clone(),
-        });
-        entry.until = entry.until.max(until);
-        if let (Value::IssuedUpTo(old), Value::IssuedUpTo(new)) = (&entry.value, &value) {
-            entry.value = Value::IssuedUpTo((*old).max(*new));
+            } => {
+                if !state.subjects.contains_key(subject) {
+                    state.room(1, self.capacity, now)?;
+                }
+                let state = &mut *state;
+                let entry = state.subjects.entry(subject.to_owned()).or_default();
+                for id in entry.families.drain(..) {
+                    state.families.remove(&id);
+                }
+                let up_to = entry
+                    .logged_out_up_to
+                    .map_or(issued_up_to, |old| old.max(issued_up_to));
+                entry.logged_out_up_to = Some(up_to);
+                entry.until = entry.until.max(until);
+            }
         }
         Ok(())
     }
 
     fn covers(&self, token: TokenIds<'_>) -> Result<bool, StoreError> {
-        let entries = self.lock()?;
+        let state = self.lock()?;
         let now = now();
-        let live = |key: Key| entries.get(&key).filter(|e| e.until > now);
-        if live(Key::Token(token.jti.to_owned())).is_some() {
+        if state
+            .tokens
+            .get(token.jti)
+            .is_some_and(|until| *until > now)
+        {
             return Ok(true);
         }
         if let Some(family) = token.family {
-            if live(Key::Family(family.to_owned())).is_some() {
-                return Ok(true);
-            }
+            // A family token is valid while its login is registered, and only for its subject.
+            let live = state
+                .families
+                .get(family)
+                .is_some_and(|entry| entry.until > now && entry.subject == token.subject);
+            return Ok(!live);
         }
-        Ok(match live(Key::Subject(token.subject.to_owned())) {
-            Some(Entry {
-                value: Value::IssuedUpTo(up_to),
+        Ok(match state.subjects.get(token.subject) {
+            Some(SubjectEntry {
+                logged_out_up_to: Some(up_to),
+                until,
                 ..
-            }) => token.issued_at.is_none_or(|iat| iat <= *up_to),
+            }) if *until > now => token.issued_at.is_none_or(|iat| iat <= *up_to),
             _ => false,
         })
     }
 
     fn advance(
         &self,
-        family: &str,
+        family: Family<'_>,
         presented: &str,
         next: &str,
         until: i64,
     ) -> Result<Rotation, StoreError> {
-        let key = Key::Current(family.to_owned());
-        let mut entries = self.lock()?;
         let now = now();
-        let current = entries
-            .get(&key)
-            .filter(|e| e.until > now)
-            .map(|e| e.value.clone());
-        match current {
-            Some(Value::Current(jti)) if jti != presented => return Ok(Rotation::Reused),
-            _ => {}
+        let mut state = self.lock()?;
+        let Some(entry) = state
+            .families
+            .get_mut(family.id)
+            .filter(|entry| entry.until > now && entry.subject == family.subject)
+        else {
+            return Ok(Rotation::Unknown);
+        };
+        if entry
+            .current
+            .as_deref()
+            .is_some_and(|current| current != presented)
+        {
+            return Ok(Rotation::Reused);
         }
-        self.room(&mut entries, &key)?;
-        entries.insert(
-            key,
-            Entry {
-                until,
-                value: Value::Current(next.to_owned()),
-            },
-        );
+        entry.current = Some(next.to_owned());
+        entry.until = entry.until.max(until);
+        if let Some(subject) = state.subjects.get_mut(family.subject) {
+            subject.until = subject.until.max(until);
+        }
         Ok(Rotation::Rotated)
     }
 }
 
 impl RevocationStore for MemoryRevocationStore {
+    fn register(
+        &self,
+        family: Family<'_>,
+        refresh: Option<&str>,
+        until: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        ready(self.add(family, refresh, until))
+    }
+
     fn revoke(
         &self,
         revocation: Revocation<'_>,
@@ -197,7 +332,7 @@ impl RevocationStore for MemoryRevocationStore {
 
     fn rotate(
         &self,
-        family: &str,
+        family: Family<'_>,
         presented: &str,
         next: &str,
         until: i64,

@@ -14,5 +14,5 @@ pub use self::memory::MemoryRevocationStore;
 pub use self::redis::RedisRevocationStore;
 pub(crate) use self::store::{token_ids, ErasedStore};
 pub use self::store::{
-    Revocation, RevocationStore, Rotation, StoreError, StoreErrorKind, TokenIds,
+    Family, Revocation, RevocationStore, Rotation, StoreError, StoreErrorKind, TokenIds,
 };

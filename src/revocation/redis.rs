@@ -7,28 +7,85 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands as _, Script};
 
-use super::store::{Revocation, RevocationStore, Rotation, StoreError, TokenIds};
+use super::memory::DEFAULT_FAMILIES_PER_SUBJECT;
+use super::store::{Family, Revocation, RevocationStore, Rotation, StoreError, TokenIds};
+use crate::time::now;
 
-/// Keeps the larger "issued up to" time of a subject and extends its expiry.
-const SUBJECT_SCRIPT: &str = r"
-local current = redis.call('GET', KEYS[1])
-local value = tonumber(ARGV[1])
-if current and tonumber(current) > value then value = tonumber(current) end
-redis.call('SET', KEYS[1], value, 'EXAT', ARGV[2])
+/// Registers a login family. KEYS: the subject's family index (a sorted set of family ids
+/// scored by expiry), the family's key. ARGV: now, until, the current refresh jti (or ""),
+/// the per-subject cap, the prefix of the subject's family keys, the family id.
+/// Ended families leave the index; at the cap the oldest is removed with its key. New state:
+/// without `allow-oom`, Redis refuses it at `maxmemory`.
+const REGISTER_SCRIPT: &str = r"#!lua
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local cap = tonumber(ARGV[4])
+while redis.call('ZCARD', KEYS[1]) >= cap do
+  local oldest = redis.call('ZPOPMIN', KEYS[1])
+  redis.call('DEL', ARGV[5] .. oldest[1])
+end
+redis.call('SET', KEYS[2], ARGV[3], 'EXAT', ARGV[2])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[6])
+local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('EXPIREAT', KEYS[1], newest[2])
 return 1";
 
-/// Moves a family's current refresh token from ARGV[1] to ARGV[2], unless another is current.
-const ROTATE_SCRIPT: &str = r"
+/// Logs a subject out everywhere. KEYS: the family index, the subject's "logged out up to"
+/// key. ARGV: the issue time, until, the prefix of the subject's family keys, now. Every family
+/// key is removed with the index; the time kept is the larger one. It frees memory, so it
+/// runs at `maxmemory` too.
+const SUBJECT_SCRIPT: &str = r"#!lua flags=allow-oom
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  redis.call('DEL', ARGV[3] .. id)
+end
+redis.call('DEL', KEYS[1])
+local current = redis.call('GET', KEYS[2])
+local value = tonumber(ARGV[1])
+if current and tonumber(current) > value then value = tonumber(current) end
+local expiry = tonumber(ARGV[2])
+local ttl = redis.call('TTL', KEYS[2])
+if ttl > 0 and tonumber(ARGV[4]) + ttl > expiry then expiry = tonumber(ARGV[4]) + ttl end
+redis.call('SET', KEYS[2], value, 'EXAT', expiry)
+return 1";
+
+/// Removes a login family. KEYS: the family's key, the family index. ARGV: the family id.
+/// It frees memory, so it runs at `maxmemory` too (a `MULTI` would not).
+const FAMILY_SCRIPT: &str = r"#!lua flags=allow-oom
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1";
+
+/// Moves a family's current refresh token. KEYS: the family's key, the family index. ARGV:
+/// presented, next, until, the family id. 2: the family is not registered; 0: another token
+/// is current (reuse); 1: rotated. It replaces a value of the same size, so it runs at
+/// `maxmemory` too: a full Redis never stops a user's refresh.
+const ROTATE_SCRIPT: &str = r"#!lua flags=allow-oom
 local current = redis.call('GET', KEYS[1])
-if current and current ~= ARGV[1] then return 0 end
+if not current then return 2 end
+if current ~= '' and current ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'EXAT', ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+local newest = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+redis.call('EXPIREAT', KEYS[2], newest[2])
 return 1";
 
 /// A [`RevocationStore`] in Redis: every entry is a key with an expiry at the end of the
 /// lifetime of the tokens it covers, so Redis forgets it by itself. An authenticated request
-/// costs one round trip (`MGET` of the token's, family's and subject's keys). Connection loss
-/// makes calls fail (the layer answers 503: fail closed) and the connection manager
+/// costs one round trip (`MGET` of the family's, the token's and the subject's keys). Connection
+/// loss makes calls fail (the layer answers 503: fail closed) and the connection manager
 /// reconnects by itself when Redis is back.
+///
+/// Keys, all of one subject in one Redis Cluster hash slot (the subject is the hash tag):
+/// `{prefix}{<sub>}:fid:<fid>` a live login family (its current refresh `jti`, or empty),
+/// `{prefix}{<sub>}:fids` the subject's families (a sorted set by expiry),
+/// `{prefix}{<sub>}:jti:<jti>` a revoked token without a family, `{prefix}{<sub>}:out` the
+/// subject's "logged out up to" time.
+///
+/// Bounds: one subject keeps at most [`families_per_subject`](Self::families_per_subject)
+/// live logins (the next login removes the oldest); logging out removes keys and never needs
+/// memory, and refreshing and logging out everywhere still run when Redis is at `maxmemory`.
+/// Redis's own bound is `maxmemory`: run it with `maxmemory-policy noeviction` (a login then
+/// gets 503 when Redis is full; an evicting policy could drop a revoked `jti`). Needs Redis 7
+/// or later (the scripts declare their flags).
 ///
 /// ```no_run
 /// use axum_jwt_layer::revocation::RedisRevocationStore;
@@ -42,14 +99,22 @@ return 1";
 pub struct RedisRevocationStore {
     connection: ConnectionManager,
     prefix: String,
-    subject: std::sync::Arc<Script>,
-    rotate: std::sync::Arc<Script>,
+    families_per_subject: usize,
+    scripts: std::sync::Arc<Scripts>,
+}
+
+struct Scripts {
+    register: Script,
+    family: Script,
+    subject: Script,
+    rotate: Script,
 }
 
 impl std::fmt::Debug for RedisRevocationStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisRevocationStore")
             .field("prefix", &self.prefix)
+            .field("families_per_subject", &self.families_per_subject)
             .finish_non_exhaustive()
     }
 }
@@ -93,8 +158,13 @@ impl RedisRevocationStore {
         Self {
             connection,
             prefix: "jwt:".to_owned(),
-            subject: std::sync::Arc::new(Script::new(SUBJECT_SCRIPT)),
-            rotate: std::sync::Arc::new(Script::new(ROTATE_SCRIPT)),
+            families_per_subject: DEFAULT_FAMILIES_PER_SUBJECT,
+            scripts: std::sync::Arc::new(Scripts {
+                register: Script::new(REGISTER_SCRIPT),
+                family: Script::new(FAMILY_SCRIPT),
+                subject: Script::new(SUBJECT_SCRIPT),
+                rotate: Script::new(ROTATE_SCRIPT),
+            }),
         }
     }
 
@@ -111,29 +181,77 @@ impl RedisRevocationStore {
         self
     }
 
-    fn key(&self, kind: &str, id: &str) -> String {
-        format!("{}{kind}:{id}", self.prefix)
+    /// How many live logins (families) one subject keeps; the next login removes the oldest.
+    /// Default 32; at least 1.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), axum_jwt_layer::revocation::StoreError> {
+    /// let store = axum_jwt_layer::revocation::RedisRevocationStore::connect("redis://127.0.0.1/").await?
+    ///     .families_per_subject(5);
+    /// # let _ = store; Ok(()) }
+    /// ```
+    pub fn families_per_subject(mut self, families: usize) -> Self {
+        self.families_per_subject = families.max(1);
+        self
+    }
+
+    /// `{prefix}{<subject>}:<kind>`: the subject's keys share one hash slot.
+    fn key(&self, subject: &str, kind: &str) -> String {
+        format!("{}{{{subject}}}:{kind}", self.prefix)
+    }
+
+    async fn add(
+        &self,
+        family: Family<'_>,
+        refresh: Option<&str>,
+        until: i64,
+    ) -> Result<(), StoreError> {
+        let mut connection = self.connection.clone();
+        let mut invocation = self.scripts.register.key(self.key(family.subject, "fids"));
+        invocation
+            .key(self.key(family.subject, &format!("fid:{}", family.id)))
+            .arg(now())
+            .arg(until)
+            .arg(refresh.unwrap_or(""))
+            .arg(self.families_per_subject)
+            .arg(self.key(family.subject, "fid:"))
+            .arg(family.id);
+        invocation
+            .invoke_async::<()>(&mut connection)
+            .await
+            .map_err(unavailable)
     }
 
     async fn record(&self, revocation: Revocation<'_>, until: i64) -> Result<(), StoreError> {
         let mut connection = self.connection.clone();
-        let expiry = redis::SetOptions::default()
-            .with_expiration(redis::SetExpiry::EXAT(u64::try_from(until).unwrap_or(0)));
         match revocation {
-            Revocation::Token(jti) => {
-                let key = self.key("jti", jti);
+            Revocation::Token { jti, subject } => {
+                let expiry = redis::SetOptions::default()
+                    .with_expiration(redis::SetExpiry::EXAT(u64::try_from(until).unwrap_or(0)));
+                let key = self.key(subject, &format!("jti:{jti}"));
                 connection.set_options::<_, _, ()>(key, 1, expiry).await
             }
             Revocation::Family(family) => {
-                let key = self.key("fid", family);
-                connection.set_options::<_, _, ()>(key, 1, expiry).await
+                let mut invocation = self
+                    .scripts
+                    .family
+                    .key(self.key(family.subject, &format!("fid:{}", family.id)));
+                invocation
+                    .key(self.key(family.subject, "fids"))
+                    .arg(family.id);
+                invocation.invoke_async::<()>(&mut connection).await
             }
             Revocation::Subject {
                 subject,
                 issued_up_to,
             } => {
-                let mut invocation = self.subject.key(self.key("sub", subject));
-                invocation.arg(issued_up_to).arg(until);
+                let mut invocation = self.scripts.subject.key(self.key(subject, "fids"));
+                invocation
+                    .key(self.key(subject, "out"))
+                    .arg(issued_up_to)
+                    .arg(until)
+                    .arg(self.key(subject, "fid:"))
+                    .arg(now());
                 invocation.invoke_async::<()>(&mut connection).await
             }
         }
@@ -143,45 +261,68 @@ impl RedisRevocationStore {
     async fn covers(&self, token: TokenIds<'_>) -> Result<bool, StoreError> {
         let mut connection = self.connection.clone();
         let keys = [
-            self.key("jti", token.jti),
             // Without a family, a key that never exists keeps the reply shape.
-            self.key("fid", token.family.unwrap_or("")),
-            self.key("sub", token.subject),
+            self.key(
+                token.subject,
+                &format!("fid:{}", token.family.unwrap_or("")),
+            ),
+            self.key(token.subject, &format!("jti:{}", token.jti)),
+            self.key(token.subject, "out"),
         ];
-        let (jti, family, subject): (Option<String>, Option<String>, Option<i64>) =
-            redis::cmd("MGET")
-                .arg(&keys)
-                .query_async(&mut connection)
-                .await
-                .map_err(unavailable)?;
-        let by_subject =
-            subject.is_some_and(|up_to| token.issued_at.is_none_or(|iat| iat <= up_to));
-        Ok(jti.is_some() || (token.family.is_some() && family.is_some()) || by_subject)
+        let (family, jti, out): (Option<String>, Option<String>, Option<i64>) = redis::cmd("MGET")
+            .arg(&keys)
+            .query_async(&mut connection)
+            .await
+            .map_err(unavailable)?;
+        if jti.is_some() {
+            return Ok(true);
+        }
+        if token.family.is_some() {
+            return Ok(family.is_none());
+        }
+        Ok(out.is_some_and(|up_to| token.issued_at.is_none_or(|iat| iat <= up_to)))
     }
 
     async fn advance(
         &self,
-        family: &str,
+        family: Family<'_>,
         presented: &str,
         next: &str,
         until: i64,
     ) -> Result<Rotation, StoreError> {
         let mut connection = self.connection.clone();
-        let mut invocation = self.rotate.key(self.key("cur", family));
-        invocation.arg(presented).arg(next).arg(until);
+        let mut invocation = self
+            .scripts
+            .rotate
+            .key(self.key(family.subject, &format!("fid:{}", family.id)));
+        invocation
+            .key(self.key(family.subject, "fids"))
+            .arg(presented)
+            .arg(next)
+            .arg(until)
+            .arg(family.id);
         let rotated: i64 = invocation
             .invoke_async(&mut connection)
             .await
             .map_err(unavailable)?;
-        Ok(if rotated == 1 {
-            Rotation::Rotated
-        } else {
-            Rotation::Reused
+        Ok(match rotated {
+            1 => Rotation::Rotated,
+            0 => Rotation::Reused,
+            _ => Rotation::Unknown,
         })
     }
 }
 
 impl RevocationStore for RedisRevocationStore {
+    fn register(
+        &self,
+        family: Family<'_>,
+        refresh: Option<&str>,
+        until: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.add(family, refresh, until)
+    }
+
     fn revoke(
         &self,
         revocation: Revocation<'_>,
@@ -199,7 +340,7 @@ impl RevocationStore for RedisRevocationStore {
 
     fn rotate(
         &self,
-        family: &str,
+        family: Family<'_>,
         presented: &str,
         next: &str,
         until: i64,

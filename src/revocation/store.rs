@@ -8,68 +8,179 @@ use std::pin::Pin;
 
 use crate::token::Token;
 
-/// Where revocations live until the tokens they cover would have expired anyway: single
-/// tokens (by `jti`), whole login families (by the `fid` claim), and every token of a subject
-/// issued up to a time ("log out everywhere"). It also tracks the current refresh token of
-/// each family, for rotation with reuse detection.
+/// Where the state of logins and revocations lives: the login families that are live (each
+/// with the current refresh token, for rotation with reuse detection), single revoked tokens
+/// (by `jti`), and subjects logged out everywhere up to a time.
+///
+/// A token of a login family (the `fid` claim, set by `login()` and refresh) is valid only
+/// while its family is registered: [`register`](Self::register) at login, and logout, reuse
+/// detection, "log out everywhere" or the per-subject cap remove it. Revoking a family
+/// therefore frees room instead of taking it, and what a bounded store refuses at its bound
+/// is a new login, never a logout. Tokens without a family (made with `create_token`) are
+/// refused by `jti` or by their subject's "logged out up to" time.
 ///
 /// An `Err` means the store cannot answer: the layer answers 503 and never lets the request
 /// through (fail closed).
 ///
 /// ```
-/// use axum_jwt_layer::revocation::{MemoryRevocationStore, Revocation, RevocationStore, TokenIds};
+/// use axum_jwt_layer::revocation::{
+///     Family, MemoryRevocationStore, Revocation, RevocationStore, TokenIds,
+/// };
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let store = MemoryRevocationStore::new(1000);
-/// store.revoke(Revocation::Token("jti-1"), i64::MAX).await.unwrap();
-/// assert!(store.is_revoked(TokenIds::new("jti-1", "alice")).await.unwrap());
-/// assert!(!store.is_revoked(TokenIds::new("jti-2", "alice")).await.unwrap());
+/// store.register(Family::new("fam-1", "alice"), None, i64::MAX).await.unwrap();
+/// let token = TokenIds::new("jti-1", "alice").family(Some("fam-1"));
+/// assert!(!store.is_revoked(token).await.unwrap());
+/// store.revoke(Revocation::Family(Family::new("fam-1", "alice")), i64::MAX).await.unwrap();
+/// assert!(store.is_revoked(token).await.unwrap());
 /// # });
 /// ```
 pub trait RevocationStore: Send + Sync + 'static {
+    /// Registers a new login family of `family.subject`, valid until `until` (seconds since
+    /// the epoch), with `refresh` as its current refresh token (`jti`) when refresh tokens
+    /// are on. When the subject already has as many live families as the store allows, the
+    /// oldest is revoked first. A store without room for another login answers
+    /// [`StoreError::full`] (the login gets 503).
+    fn register(
+        &self,
+        family: Family<'_>,
+        refresh: Option<&str>,
+        until: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Records `revocation` until `until` (seconds since the epoch: the longest expiry of the
-    /// tokens it covers, plus leeway); the store may forget it afterwards.
+    /// tokens it covers, plus leeway); the store may forget it afterwards. Revoking a family
+    /// removes its registration (it never takes room).
     fn revoke(
         &self,
         revocation: Revocation<'_>,
         until: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Whether any recorded revocation covers this token: its `jti`, its family, or its
-    /// subject with `iat` at or before the subject's revocation time (a token without `iat`
-    /// counts as covered). Stores should answer in one round trip.
+    /// Whether `token` is refused: its `jti` is revoked; or it belongs to a family that is not
+    /// registered (any more); or, without a family, its subject was logged out everywhere at
+    /// or after its `iat` (a token without `iat` counts as covered). Stores should answer in
+    /// one round trip.
     fn is_revoked(
         &self,
         token: TokenIds<'_>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// Atomically moves `family`'s current refresh token from `presented` to `next`.
-    /// A family with no current token yet accepts any `presented` (the one issued at login).
-    /// When another token is current, `presented` was already rotated: answer
-    /// [`Rotation::Reused`] and change nothing.
+    /// Atomically moves `family`'s current refresh token from `presented` to `next` and keeps
+    /// the family until `until`. A family registered without a refresh token accepts any
+    /// `presented`. When another token is current, `presented` was already rotated: answer
+    /// [`Rotation::Reused`] and change nothing; when the family is not registered,
+    /// [`Rotation::Unknown`].
     fn rotate(
         &self,
-        family: &str,
+        family: Family<'_>,
         presented: &str,
         next: &str,
         until: i64,
     ) -> impl Future<Output = Result<Rotation, StoreError>> + Send;
 }
 
+/// A store behind an `Arc` is a store: keep a handle to it (to look at it, or to share one
+/// store between two configurations).
+///
+/// ```
+/// use std::sync::Arc;
+/// use axum_jwt_layer::revocation::MemoryRevocationStore;
+/// use axum_jwt_layer::{JwtAuth, Token};
+/// # use std::convert::Infallible;
+/// let store = Arc::new(MemoryRevocationStore::new(1000));
+/// let auth = JwtAuth::<String>::builder().secret([7u8; 32]).revocation(Arc::clone(&store))
+///     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) }).build().unwrap();
+/// assert!(store.is_empty());
+/// # let _ = auth;
+/// ```
+impl<S: RevocationStore> RevocationStore for std::sync::Arc<S> {
+    fn register(
+        &self,
+        family: Family<'_>,
+        refresh: Option<&str>,
+        until: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        S::register(self, family, refresh, until)
+    }
+
+    fn revoke(
+        &self,
+        revocation: Revocation<'_>,
+        until: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        S::revoke(self, revocation, until)
+    }
+
+    fn is_revoked(
+        &self,
+        token: TokenIds<'_>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        S::is_revoked(self, token)
+    }
+
+    fn rotate(
+        &self,
+        family: Family<'_>,
+        presented: &str,
+        next: &str,
+        until: i64,
+    ) -> impl Future<Output = Result<Rotation, StoreError>> + Send {
+        S::rotate(self, family, presented, next, until)
+    }
+}
+
+/// A login family: its id (the `fid` claim) and its subject (the `sub` claim).
+///
+/// ```
+/// use axum_jwt_layer::revocation::Family;
+/// let family = Family::new("fam-1", "alice");
+/// assert_eq!((family.id, family.subject), ("fam-1", "alice"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Family<'a> {
+    /// The `fid` claim.
+    pub id: &'a str,
+    /// The `sub` claim.
+    pub subject: &'a str,
+}
+
+impl<'a> Family<'a> {
+    /// The family `id` of `subject`.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::revocation::Family;
+    /// assert_eq!(Family::new("f", "s").id, "f");
+    /// ```
+    pub fn new(id: &'a str, subject: &'a str) -> Self {
+        Self { id, subject }
+    }
+}
+
 /// What [`RevocationStore::revoke`] records.
 ///
 /// ```
-/// use axum_jwt_layer::revocation::Revocation;
+/// use axum_jwt_layer::revocation::{Family, Revocation};
 /// let everywhere = Revocation::Subject { subject: "alice", issued_up_to: 1_700_000_000 };
 /// assert!(matches!(everywhere, Revocation::Subject { .. }));
+/// let one_login = Revocation::Family(Family::new("fam-1", "alice"));
+/// assert!(matches!(one_login, Revocation::Family(_)));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Revocation<'a> {
     /// One token, by `jti`.
-    Token(&'a str),
-    /// Every token of one login, by the `fid` claim.
-    Family(&'a str),
-    /// Every token of `subject` whose `iat` is at or before `issued_up_to`.
+    Token {
+        /// The `jti` claim.
+        jti: &'a str,
+        /// The `sub` claim.
+        subject: &'a str,
+    },
+    /// Every token of one login: the family's registration is removed.
+    Family(Family<'a>),
+    /// Every token of `subject`: its login families are removed, and tokens without a family
+    /// whose `iat` is at or before `issued_up_to` are refused.
     Subject {
         /// The `sub` claim.
         subject: &'a str,
@@ -142,6 +253,7 @@ impl<'a> TokenIds<'a> {
 /// ```
 /// use axum_jwt_layer::revocation::Rotation;
 /// assert_ne!(Rotation::Rotated, Rotation::Reused);
+/// assert_ne!(Rotation::Reused, Rotation::Unknown);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rotation {
@@ -149,6 +261,8 @@ pub enum Rotation {
     Rotated,
     /// `presented` had already been rotated: a replay.
     Reused,
+    /// The family is not registered: logged out, revoked, or expired.
+    Unknown,
 }
 
 /// A revocation store that could not answer.
@@ -176,7 +290,7 @@ pub struct StoreError {
 pub enum StoreErrorKind {
     /// The backend cannot be reached or failed.
     Unavailable,
-    /// A bounded store is full of unexpired entries.
+    /// A bounded store has no room for new state (a login) among unexpired entries.
     Full,
 }
 
@@ -248,11 +362,17 @@ pub(crate) type StoreFuture<'a, T> =
 
 /// A store behind an `Arc<dyn _>`.
 pub(crate) trait ErasedStore: Send + Sync {
+    fn register_dyn<'a>(
+        &'a self,
+        family: Family<'a>,
+        refresh: Option<&'a str>,
+        until: i64,
+    ) -> StoreFuture<'a, ()>;
     fn revoke_dyn<'a>(&'a self, revocation: Revocation<'a>, until: i64) -> StoreFuture<'a, ()>;
     fn is_revoked_dyn<'a>(&'a self, token: TokenIds<'a>) -> StoreFuture<'a, bool>;
     fn rotate_dyn<'a>(
         &'a self,
-        family: &'a str,
+        family: Family<'a>,
         presented: &'a str,
         next: &'a str,
         until: i64,
@@ -260,6 +380,15 @@ pub(crate) trait ErasedStore: Send + Sync {
 }
 
 impl<S: RevocationStore> ErasedStore for S {
+    fn register_dyn<'a>(
+        &'a self,
+        family: Family<'a>,
+        refresh: Option<&'a str>,
+        until: i64,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(self.register(family, refresh, until))
+    }
+
     fn revoke_dyn<'a>(&'a self, revocation: Revocation<'a>, until: i64) -> StoreFuture<'a, ()> {
         Box::pin(self.revoke(revocation, until))
     }
@@ -270,7 +399,7 @@ impl<S: RevocationStore> ErasedStore for S {
 
     fn rotate_dyn<'a>(
         &'a self,
-        family: &'a str,
+        family: Family<'a>,
         presented: &'a str,
         next: &'a str,
         until: i64,

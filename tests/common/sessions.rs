@@ -30,7 +30,7 @@ pub fn session_app(store: impl RevocationStore) -> (Router, Calls, JwtAuth<User>
 pub fn session_router(auth: JwtAuth<User>) -> Router {
     async fn login(State(auth): State<JwtAuth<User>>, request: Request) -> impl IntoResponse {
         let sub = request.uri().query().unwrap_or("sub=alice")[4..].to_owned();
-        auth.login(sub).extra("email", "a@example.com")
+        auth.login(sub).extra("email", "a@example.com").await
     }
     async fn refresh(State(auth): State<JwtAuth<User>>, request: Request) -> impl IntoResponse {
         auth.refresh_request(request).await
