@@ -4,80 +4,12 @@
 
 mod common;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use axum_jwt_layer::revocation::RedisRevocationStore;
+use common::redis_server::RedisServer;
 use common::sessions::*;
 use common::*;
 use http::StatusCode;
-
-/// A `redis-server` owned by one test: no persistence, stopped on drop.
-struct RedisServer {
-    port: u16,
-    child: Option<Child>,
-}
-
-impl RedisServer {
-    fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut server = Self { port, child: None };
-        server.restart();
-        server
-    }
-
-    fn restart(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed (apt-get install redis-server)");
-        self.child = Some(child);
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "redis-server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    async fn store(&self) -> RedisRevocationStore {
-        RedisRevocationStore::connect(&self.url())
-            .await
-            .unwrap()
-            .prefix("test:")
-    }
-
-    async fn client(&self) -> redis::aio::MultiplexedConnection {
-        let client = redis::Client::open(self.url()).unwrap();
-        client.get_multiplexed_async_connection().await.unwrap()
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 #[tokio::test]
 async fn suite_against_redis() {
@@ -132,7 +64,8 @@ async fn two_instances_share_logouts_and_reuse_detection() {
 
 #[tokio::test]
 async fn redis_down_fails_closed_and_recovers_without_restart() {
-    let mut redis = RedisServer::start();
+    // Persistent, as a production Redis is: the login is still registered after the restart.
+    let mut redis = RedisServer::start_persistent();
     let (app, calls, _) = session_app(redis.store().await);
     let pair = login(&app, "alice").await;
     assert_eq!(status_of(&app, &pair.access).await, 200);
@@ -222,7 +155,6 @@ async fn entries_expire_with_the_tokens_and_one_round_trip_per_request() {
         "one round trip per authenticated request: {stats}"
     );
 
-    assert_eq!(post_with(&app, "/logout", &pair.access).await.status, 204);
     let keys: Vec<String> = redis::cmd("KEYS")
         .arg("test:*")
         .query_async(&mut client)
@@ -238,4 +170,13 @@ async fn entries_expire_with_the_tokens_and_one_round_trip_per_request() {
         // At most the refresh lifetime (14 days) plus the leeway; never persistent (-1).
         assert!(ttl > 0 && ttl <= 14 * 86_400 + 60, "{key}: ttl {ttl}");
     }
+    // Logging out removes the login's keys: it takes no room.
+    assert_eq!(post_with(&app, "/logout", &pair.access).await.status, 204);
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("test:*")
+        .query_async(&mut client)
+        .await
+        .unwrap();
+    assert!(keys.is_empty(), "{keys:?}");
+    assert_eq!(status_of(&app, &pair.access).await, 401);
 }

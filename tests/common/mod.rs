@@ -4,6 +4,11 @@
 
 pub mod sessions;
 
+pub mod served;
+
+#[cfg(feature = "redis")]
+pub mod redis_server;
+
 pub mod keys;
 
 use std::io::Write;
