@@ -7,8 +7,9 @@
 //! - `POST /logout-all` -> 204, revokes every token of the subject
 //! - `GET /some-path` -> 200 the user
 //!
-//! With `REDIS_URL` set the revocation state lives in Redis (shared by every instance),
-//! otherwise in memory.
+//! With `REDIS_URL` set the revocation state lives in Redis (shared by every instance), with
+//! `REDIS_CLUSTER_NODES` (comma-separated `redis://host:port`) in a Redis Cluster, otherwise
+//! in memory. Both need `--features redis`.
 
 mod common;
 
@@ -63,20 +64,33 @@ struct ApiDoc;
 async fn with_store(
     builder: JwtAuthBuilder<User>,
 ) -> Result<JwtAuthBuilder<User>, Box<dyn std::error::Error>> {
-    match std::env::var("REDIS_URL") {
-        Ok(url) => {
-            #[cfg(feature = "redis")]
-            {
-                let store = axum_jwt_layer::revocation::RedisRevocationStore::connect(&url).await?;
+    let url = std::env::var("REDIS_URL").ok();
+    let cluster = std::env::var("REDIS_CLUSTER_NODES").ok();
+    if url.is_none() && cluster.is_none() {
+        return Ok(builder.revocation(MemoryRevocationStore::new(100_000)));
+    }
+    #[cfg(feature = "redis")]
+    {
+        use axum_jwt_layer::revocation::RedisRevocationStore;
+        let store = match (url, cluster) {
+            (_, Some(nodes)) => {
+                let nodes = nodes.split(',').map(str::trim).filter(|n| !n.is_empty());
+                let store = RedisRevocationStore::connect_cluster(nodes).await?;
+                println!("revocation store: Redis Cluster");
+                store
+            }
+            (Some(url), None) => {
+                let store = RedisRevocationStore::connect(&url).await?;
                 println!("revocation store: Redis");
-                Ok(builder.revocation(store))
+                store
             }
-            #[cfg(not(feature = "redis"))]
-            {
-                Err(format!("REDIS_URL={url} needs `--features redis`").into())
-            }
-        }
-        Err(_) => Ok(builder.revocation(MemoryRevocationStore::new(100_000))),
+            (None, None) => unreachable!("checked above"),
+        };
+        Ok(builder.revocation(store))
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        Err("REDIS_URL and REDIS_CLUSTER_NODES need `--features redis`".into())
     }
 }
 

@@ -5,68 +5,18 @@ use std::future::Future;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClient;
+use redis::cluster_async::ClusterConnection;
 use redis::{AsyncCommands as _, Script};
 
+mod connection;
+mod scripts;
+
+use self::connection::Connection;
+use self::scripts::{FAMILY_SCRIPT, REGISTER_SCRIPT, ROTATE_SCRIPT, SUBJECT_SCRIPT};
 use super::memory::DEFAULT_FAMILIES_PER_SUBJECT;
 use super::store::{Family, Revocation, RevocationStore, Rotation, StoreError, TokenIds};
 use crate::time::now;
-
-/// Registers a login family. KEYS: the subject's family index (a sorted set of family ids
-/// scored by expiry), the family's key. ARGV: now, until, the current refresh jti (or ""),
-/// the per-subject cap, the prefix of the subject's family keys, the family id.
-/// Ended families leave the index; at the cap the oldest is removed with its key. New state:
-/// without `allow-oom`, Redis refuses it at `maxmemory`.
-const REGISTER_SCRIPT: &str = r"#!lua
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-local cap = tonumber(ARGV[4])
-while redis.call('ZCARD', KEYS[1]) >= cap do
-  local oldest = redis.call('ZPOPMIN', KEYS[1])
-  redis.call('DEL', ARGV[5] .. oldest[1])
-end
-redis.call('SET', KEYS[2], ARGV[3], 'EXAT', ARGV[2])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[6])
-local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('EXPIREAT', KEYS[1], newest[2])
-return 1";
-
-/// Logs a subject out everywhere. KEYS: the family index, the subject's "logged out up to"
-/// key. ARGV: the issue time, until, the prefix of the subject's family keys, now. Every family
-/// key is removed with the index; the time kept is the larger one. It frees memory, so it
-/// runs at `maxmemory` too.
-const SUBJECT_SCRIPT: &str = r"#!lua flags=allow-oom
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  redis.call('DEL', ARGV[3] .. id)
-end
-redis.call('DEL', KEYS[1])
-local current = redis.call('GET', KEYS[2])
-local value = tonumber(ARGV[1])
-if current and tonumber(current) > value then value = tonumber(current) end
-local expiry = tonumber(ARGV[2])
-local ttl = redis.call('TTL', KEYS[2])
-if ttl > 0 and tonumber(ARGV[4]) + ttl > expiry then expiry = tonumber(ARGV[4]) + ttl end
-redis.call('SET', KEYS[2], value, 'EXAT', expiry)
-return 1";
-
-/// Removes a login family. KEYS: the family's key, the family index. ARGV: the family id.
-/// It frees memory, so it runs at `maxmemory` too (a `MULTI` would not).
-const FAMILY_SCRIPT: &str = r"#!lua flags=allow-oom
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-return 1";
-
-/// Moves a family's current refresh token. KEYS: the family's key, the family index. ARGV:
-/// presented, next, until, the family id. 2: the family is not registered; 0: another token
-/// is current (reuse); 1: rotated. It replaces a value of the same size, so it runs at
-/// `maxmemory` too: a full Redis never stops a user's refresh.
-const ROTATE_SCRIPT: &str = r"#!lua flags=allow-oom
-local current = redis.call('GET', KEYS[1])
-if not current then return 2 end
-if current ~= '' and current ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'EXAT', ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-local newest = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-redis.call('EXPIREAT', KEYS[2], newest[2])
-return 1";
 
 /// A [`RevocationStore`] in Redis: every entry is a key with an expiry at the end of the
 /// lifetime of the tokens it covers, so Redis forgets it by itself. An authenticated request
@@ -97,7 +47,7 @@ return 1";
 /// ```
 #[derive(Clone)]
 pub struct RedisRevocationStore {
-    connection: ConnectionManager,
+    connection: Connection,
     prefix: String,
     families_per_subject: usize,
     scripts: std::sync::Arc<Scripts>,
@@ -155,6 +105,50 @@ impl RedisRevocationStore {
     /// # let _ = store; Ok(()) }
     /// ```
     pub fn from_connection(connection: ConnectionManager) -> Self {
+        Self::with(Connection::Single(connection))
+    }
+
+    /// Connects to a Redis Cluster through any of its `nodes` (`redis://host:port`); the
+    /// cluster connection learns the slot map and sends each command to the node owning the
+    /// subject's slot. A call gives up after 2 s per attempt and 2 retries, so a node that is
+    /// down makes the requests of its subjects 503 (fail closed) while the others are served.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), axum_jwt_layer::revocation::StoreError> {
+    /// let nodes = ["redis://10.0.0.1:6379", "redis://10.0.0.2:6379", "redis://10.0.0.3:6379"];
+    /// let store = axum_jwt_layer::revocation::RedisRevocationStore::connect_cluster(nodes).await?;
+    /// # let _ = store; Ok(()) }
+    /// ```
+    pub async fn connect_cluster(
+        nodes: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Result<Self, StoreError> {
+        let nodes: Vec<String> = nodes.into_iter().map(|n| n.as_ref().to_owned()).collect();
+        let client = ClusterClient::builder(nodes)
+            .connection_timeout(Duration::from_secs(2))
+            .response_timeout(Duration::from_secs(2))
+            .retries(2)
+            .min_retry_wait(50)
+            .max_retry_wait(500)
+            .build()
+            .map_err(unavailable)?;
+        let connection = client.get_async_connection().await.map_err(unavailable)?;
+        Ok(Self::from_cluster_connection(connection))
+    }
+
+    /// Uses an existing Redis Cluster connection (your own timeouts, TLS, ...).
+    ///
+    /// ```no_run
+    /// # async fn run() -> redis::RedisResult<()> {
+    /// let client = redis::cluster::ClusterClient::new(vec!["redis://127.0.0.1:7000"])?;
+    /// let connection = client.get_async_connection().await?;
+    /// let store = axum_jwt_layer::revocation::RedisRevocationStore::from_cluster_connection(connection);
+    /// # let _ = store; Ok(()) }
+    /// ```
+    pub fn from_cluster_connection(connection: ClusterConnection) -> Self {
+        Self::with(Connection::Cluster(connection))
+    }
+
+    fn with(connection: Connection) -> Self {
         Self {
             connection,
             prefix: "jwt:".to_owned(),
