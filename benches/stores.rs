@@ -1,22 +1,19 @@
-//! Per-request cost of revocation through the layer: no store, the memory store, and the
-//! Redis store (a `redis-server` this benchmark starts on a free loopback port), in one run.
+//! Per-request cost of revocation through the layer: no store, the memory store, the Redis
+//! store (a `redis-server` this benchmark starts on a free loopback port) and the Redis store
+//! on a three-master Redis Cluster (started the same way), in one run.
 //!
 //! `cargo bench --features redis --bench stores` prints criterion's numbers, then the ratios.
 
 use std::convert::Infallible;
 use std::hint::black_box;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::Request;
 use axum::routing::get;
 use axum::Router;
 use axum_jwt_layer::{
-    revocation::{MemoryRevocationStore, RedisRevocationStore},
-    AuthUser, JwtAuth, JwtAuthBuilder, JwtAuthLayer, Token,
+    revocation::MemoryRevocationStore, AuthUser, JwtAuth, JwtAuthBuilder, JwtAuthLayer, Token,
 };
 use criterion::Criterion;
 use tower::ServiceExt as _;
@@ -43,34 +40,11 @@ fn bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut redis = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server must be installed");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(10));
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let url = format!("redis://127.0.0.1:{port}/");
-    let store = runtime
-        .block_on(RedisRevocationStore::connect(&url))
-        .unwrap();
+    // The servers the integration tests start, shared by path.
+    let redis = redis_server::RedisServer::start();
+    let store = runtime.block_on(redis.store());
+    let cluster = redis_cluster::RedisCluster::start();
+    let cluster_store = runtime.block_on(cluster.store());
     let apps = [
         ("no_store", app(builder().build().unwrap())),
         (
@@ -83,6 +57,10 @@ fn bench(c: &mut Criterion) {
         (
             "redis_store",
             app(builder().revocation(store).build().unwrap()),
+        ),
+        (
+            "redis_cluster_store",
+            app(builder().revocation(cluster_store).build().unwrap()),
         ),
     ];
     let token = builder()
@@ -109,9 +87,16 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
-    let _ = redis.kill();
-    let _ = redis.wait();
+    drop((redis, cluster));
 }
+
+#[path = "../tests/common/redis_server.rs"]
+#[allow(dead_code, missing_docs)]
+mod redis_server;
+
+#[path = "../tests/common/redis_cluster.rs"]
+#[allow(dead_code, missing_docs)]
+mod redis_cluster;
 
 mod group {
     #![allow(missing_docs)]
@@ -130,16 +115,18 @@ fn mean_ns(name: &str) -> Option<f64> {
 fn main() {
     group::benches();
     Criterion::default().configure_from_args().final_summary();
-    if let (Some(none), Some(memory), Some(redis)) = (
+    if let (Some(none), Some(memory), Some(redis), Some(cluster)) = (
         mean_ns("no_store"),
         mean_ns("memory_store"),
         mean_ns("redis_store"),
+        mean_ns("redis_cluster_store"),
     ) {
-        println!("\nper request: no store {none:.0} ns, memory store {memory:.0} ns, Redis store {redis:.0} ns");
+        println!("\nper request: no store {none:.0} ns, memory store {memory:.0} ns, Redis store {redis:.0} ns, Redis Cluster {cluster:.0} ns");
         println!(
-            "Redis / memory = {:.2}; memory / no store = {:.2}",
+            "Redis / memory = {:.2}; memory / no store = {:.2}; cluster / single Redis = {:.2}",
             redis / memory,
-            memory / none
+            memory / none,
+            cluster / redis
         );
     }
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::redis_server::RedisServer;
+use common::redis_server::{command_calls, RedisServer};
 use common::sessions::*;
 use common::*;
 use http::StatusCode;
@@ -28,38 +28,7 @@ async fn two_instances_share_logouts_and_reuse_detection() {
     let redis = RedisServer::start();
     let (one, _, _) = session_app(redis.store().await);
     let (two, calls_two, _) = session_app(redis.store().await);
-    let pair = login(&one, "alice").await;
-    assert_eq!(
-        status_of(&two, &pair.access).await,
-        200,
-        "tokens verify on any instance"
-    );
-    assert_eq!(
-        post_with(&one, "/logout", &pair.access).await.status,
-        StatusCode::NO_CONTENT
-    );
-    let before = calls_two.count();
-    assert_eq!(
-        status_of(&two, &pair.access).await,
-        401,
-        "a logout on one is seen by the other"
-    );
-    assert_eq!(calls_two.count(), before);
-
-    let pair = login(&one, "bob").await;
-    let rotated = refresh(&one, &pair.refresh).await;
-    assert_eq!(rotated.status, 200);
-    let replay = refresh(&two, &pair.refresh).await;
-    assert_eq!(
-        replay.status, 401,
-        "a replay on the other instance is reuse"
-    );
-    let new_access = rotated.json()["access_token"].as_str().unwrap().to_owned();
-    assert_eq!(
-        status_of(&one, &new_access).await,
-        401,
-        "the family is revoked everywhere"
-    );
+    two_instances(&one, &two, &calls_two).await;
 }
 
 #[tokio::test]
@@ -126,30 +95,9 @@ async fn entries_expire_with_the_tokens_and_one_round_trip_per_request() {
         .query_async(&mut client)
         .await
         .unwrap();
-    let calls = |command: &str| -> u64 {
-        stats
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("cmdstat_{command}:calls=")))
-            .and_then(|rest| rest.split(',').next()?.parse().ok())
-            .unwrap_or(0)
-    };
-    assert_eq!(calls("mget"), 10, "{stats}");
-    let total: u64 = stats
-        .lines()
-        .filter(|l| {
-            l.starts_with("cmdstat_")
-                && !l.starts_with("cmdstat_info")
-                && !l.starts_with("cmdstat_config")
-        })
-        .filter_map(|l| {
-            l.split("calls=")
-                .nth(1)?
-                .split(',')
-                .next()?
-                .parse::<u64>()
-                .ok()
-        })
-        .sum();
+    let calls = command_calls(&stats);
+    assert_eq!(calls.get("mget"), Some(&10), "{stats}");
+    let total: u64 = calls.values().sum();
     assert_eq!(
         total, 10,
         "one round trip per authenticated request: {stats}"

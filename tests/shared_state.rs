@@ -1,7 +1,8 @@
 //! SECURITY.md 49-51 over HTTP, through a router served on a loopback port: one client cannot
 //! fill the revocation store or make another user's logout or refresh fail; logout-all and
 //! refresh do not race; one refresh token presented twenty times at once rotates once. Each
-//! case runs against the memory store and (feature `redis`) against a real Redis.
+//! case runs against the memory store and (feature `redis`) against a real Redis and a Redis
+//! Cluster.
 
 mod common;
 
@@ -348,6 +349,33 @@ mod on_redis {
     async fn case_51_redis_one_refresh_token_twenty_times_at_once() {
         let redis = RedisServer::start();
         let served = serve(redis.store().await).await;
+        one_refresh_token_twenty_times_at_once(&served).await;
+    }
+}
+
+#[cfg(feature = "redis")]
+mod on_cluster {
+    use super::*;
+    use common::redis_cluster::RedisCluster;
+
+    async fn keys(cluster: &RedisCluster) -> usize {
+        let mut total = 0;
+        for node in &cluster.nodes {
+            let mut client = node.client().await;
+            let size: usize = redis::cmd("DBSIZE").query_async(&mut client).await.unwrap();
+            total += size;
+        }
+        total
+    }
+
+    /// SECURITY 49-51 on a three-master Redis Cluster, in one test (one cluster).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cases_49_to_51_on_a_redis_cluster() {
+        let cluster = RedisCluster::start();
+        let served = serve(cluster.store().await).await;
+        one_account_cannot_fill_the_store(&served, || keys(&cluster)).await;
+        logout_all_then_login_in_the_same_second(&served).await;
+        refresh_racing_logout_all_mints_nothing_that_survives(&served).await;
         one_refresh_token_twenty_times_at_once(&served).await;
     }
 }

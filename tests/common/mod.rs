@@ -9,6 +9,9 @@ pub mod served;
 #[cfg(feature = "redis")]
 pub mod redis_server;
 
+#[cfg(feature = "redis")]
+pub mod redis_cluster;
+
 pub mod keys;
 
 use std::io::Write;

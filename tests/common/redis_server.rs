@@ -112,3 +112,18 @@ impl Drop for RedisServer {
         }
     }
 }
+
+/// `INFO commandstats` as command -> calls, without the tests' own `INFO` and `CONFIG ..`.
+pub fn command_calls(stats: &str) -> std::collections::BTreeMap<String, u64> {
+    stats
+        .lines()
+        .filter_map(|line| {
+            let (command, rest) = line.strip_prefix("cmdstat_")?.split_once(":calls=")?;
+            if command.starts_with("info") || command.starts_with("config") {
+                return None;
+            }
+            let calls = rest.split(',').next()?.parse().ok()?;
+            Some((command.to_owned(), calls))
+        })
+        .collect()
+}

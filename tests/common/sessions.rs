@@ -256,3 +256,40 @@ pub async fn refresh_inputs(app: &Router) {
     assert_eq!(reply.status, 400);
     assert!(reply.challenge().unwrap().contains("invalid_request"));
 }
+
+/// Two instances sharing one store: a logout on one is seen by the other, and a refresh
+/// token replayed on the other is reuse.
+pub async fn two_instances(one: &Router, two: &Router, calls_two: &Calls) {
+    let pair = login(one, "alice").await;
+    assert_eq!(
+        status_of(two, &pair.access).await,
+        200,
+        "tokens verify on any instance"
+    );
+    assert_eq!(
+        post_with(one, "/logout", &pair.access).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let before = calls_two.count();
+    assert_eq!(
+        status_of(two, &pair.access).await,
+        401,
+        "a logout on one is seen by the other"
+    );
+    assert_eq!(calls_two.count(), before);
+
+    let pair = login(one, "bob").await;
+    let rotated = refresh(one, &pair.refresh).await;
+    assert_eq!(rotated.status, 200);
+    let replay = refresh(two, &pair.refresh).await;
+    assert_eq!(
+        replay.status, 401,
+        "a replay on the other instance is reuse"
+    );
+    let new_access = rotated.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        status_of(one, &new_access).await,
+        401,
+        "the family is revoked everywhere"
+    );
+}
