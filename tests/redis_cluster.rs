@@ -235,3 +235,100 @@ async fn refresh_tokens_example_on_redis_cluster_nodes() {
     let me = one.client.call("GET", "/some-path", &auth, "").await;
     assert_eq!(me.status, 401, "and the family is revoked everywhere");
 }
+
+#[tokio::test]
+async fn the_whole_cluster_down_is_503_everywhere_then_recovers() {
+    let mut cluster = RedisCluster::start();
+    let (app, calls, _) = session_app(cluster.store().await);
+    let pairs = [login(&app, "alice").await, login(&app, "bob").await];
+    for node in &mut cluster.nodes {
+        node.stop();
+    }
+    let before = calls.count();
+    for pair in &pairs {
+        let started = Instant::now();
+        assert_eq!(status_of(&app, &pair.access).await, 503);
+        assert!(started.elapsed() < Duration::from_secs(10), "never a hang");
+        assert_eq!(refresh(&app, &pair.refresh).await.status, 503);
+    }
+    let reply = send(
+        &app,
+        http::Request::post("/login?sub=carol")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, 503, "a login cannot be registered either");
+    assert_eq!(calls.count(), before);
+    for node in &mut cluster.nodes {
+        node.start();
+    }
+    cluster.wait_until_ok();
+    let started = Instant::now();
+    for pair in &pairs {
+        while status_of(&app, &pair.access).await != StatusCode::OK {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "did not recover"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// A master dies and its replica takes over: the subjects of that master get 503 (never a
+/// pass) until the failover, then their logins work again from the promoted replica.
+#[tokio::test]
+async fn a_failover_keeps_failing_closed_and_then_serves_from_the_replica() {
+    let mut cluster = RedisCluster::start_with(1);
+    let (app, calls, _) = session_app(cluster.store().await);
+    let mut users = Vec::new();
+    for n in 0..12 {
+        let subject = format!("user-{n}");
+        users.push((
+            subject.clone(),
+            cluster.owner_of(&subject).await,
+            login(&app, &subject).await,
+        ));
+    }
+    let dead = users[0].1;
+    // Every write has reached the replicas before the master dies.
+    for node in &cluster.nodes {
+        let mut client = node.client().await;
+        let _: redis::RedisResult<i64> = redis::cmd("WAIT")
+            .arg(1)
+            .arg(2000)
+            .query_async(&mut client)
+            .await;
+    }
+    cluster.nodes[dead].stop();
+    let started = Instant::now();
+    let mut outcomes = std::collections::BTreeMap::<u16, usize>::new();
+    let victims: Vec<_> = users.iter().filter(|(_, o, _)| *o == dead).collect();
+    loop {
+        let before = calls.count();
+        let status = status_of(&app, &victims[0].2.access).await;
+        *outcomes.entry(status.as_u16()).or_default() += 1;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "never a pass");
+        assert_eq!(calls.count(), before);
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "no failover: {outcomes:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    println!(
+        "failover of node {dead}: {outcomes:?} over {} ms",
+        started.elapsed().as_millis()
+    );
+    for (subject, _, pair) in &users {
+        assert_eq!(
+            status_of(&app, &pair.access).await,
+            StatusCode::OK,
+            "{subject}"
+        );
+    }
+}

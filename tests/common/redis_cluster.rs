@@ -1,6 +1,7 @@
-//! A three-master Redis Cluster started by a test on free loopback ports (each node's cluster
-//! bus on port + 10000), joined with `redis-cli --cluster create`, stopped on drop. Every node
-//! keeps an append-only file, so a node stopped and restarted comes back with its data.
+//! A three-master Redis Cluster (optionally with a replica per master) started by a test on
+//! free loopback ports (each node's cluster bus on port + 10000), joined with `redis-cli
+//! --cluster create`, stopped on drop. Every node keeps an append-only file, so a node
+//! stopped and restarted comes back with its data.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -89,8 +90,13 @@ impl Node {
 
 impl RedisCluster {
     pub fn start() -> Self {
+        Self::start_with(0)
+    }
+
+    /// Three masters with `replicas` replicas each (`redis-cli` picks which is which).
+    pub fn start_with(replicas: usize) -> Self {
         let mut nodes = Vec::new();
-        for _ in 0..3 {
+        for _ in 0..3 * (1 + replicas) {
             let port = free_port_pair();
             let dir = std::env::temp_dir().join(format!("axum-jwt-layer-cluster-{port}"));
             let _ = std::fs::remove_dir_all(&dir);
@@ -110,7 +116,7 @@ impl RedisCluster {
         let status = Command::new("redis-cli")
             .args(["--cluster", "create"])
             .args(&addresses)
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -153,9 +159,10 @@ impl RedisCluster {
             .prefix("test:")
     }
 
-    /// The index of the node serving the hash slot of `{subject}`.
+    /// The index of the master serving the hash slot of `{subject}`, asked of a running node.
     pub async fn owner_of(&self, subject: &str) -> usize {
-        let mut client = self.nodes[0].client().await;
+        let asked = self.nodes.iter().position(|n| n.child.is_some()).unwrap();
+        let mut client = self.nodes[asked].client().await;
         let slot: i64 = redis::cmd("CLUSTER")
             .arg("KEYSLOT")
             .arg(format!("{{{subject}}}"))
