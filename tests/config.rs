@@ -525,3 +525,35 @@ async fn a_resolver_past_its_deadline_gets_503_and_the_server_keeps_serving() {
         .build();
     assert!(matches!(zero, Err(ConfigError::DurationOutOfRange(_))));
 }
+
+/// The dev-dependencies turn on both of jsonwebtoken's backends, as another crate in an
+/// application's graph can: `build()` still works, with the backend this crate's features
+/// name, and every algorithm family signs and verifies (jsonwebtoken alone would refuse to
+/// pick a backend and panic on first use).
+#[test]
+fn build_works_with_both_jsonwebtoken_backends_in_the_graph() {
+    let auth = JwtAuth::<String>::builder()
+        .secret([9u8; 64])
+        .algorithms([
+            axum_jwt_layer::keys::Algorithm::HS256,
+            axum_jwt_layer::keys::Algorithm::HS384,
+            axum_jwt_layer::keys::Algorithm::HS512,
+        ])
+        .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+        .build()
+        .expect("a backend is installed");
+    let jwt = auth.create_token("alice").sign().unwrap();
+    assert_eq!(auth.verify(&jwt).unwrap().sub, "alice");
+    // And jsonwebtoken used directly (as an application does) works after build().
+    let decoded = jsonwebtoken::decode::<serde_json::Value>(
+        &jwt,
+        &jsonwebtoken::DecodingKey::from_secret(&[9u8; 64]),
+        &{
+            let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+            validation.validate_aud = false;
+            validation
+        },
+    )
+    .unwrap();
+    assert_eq!(decoded.claims["sub"], "alice");
+}

@@ -62,10 +62,10 @@ impl Verifier {
             if !key.permits(algorithm) {
                 return Err(Reason::AlgorithmNotAllowed.into());
             }
-            let decoding = &key.decoding;
-            match jsonwebtoken::crypto::verify(signature, message.as_bytes(), decoding, algorithm) {
-                Ok(true) => Ok(()),
-                _ => Err(Reason::BadSignature.into()),
+            if key.verify(signature, message.as_bytes(), algorithm) {
+                Ok(())
+            } else {
+                Err(Reason::BadSignature.into())
             }
         })?;
         Ok(b64(payload_b64)?)

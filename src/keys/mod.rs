@@ -5,10 +5,12 @@
 //! - `key.rs`: [`Key`], the user's key material.
 //! - `parse.rs`, `pem.rs`, `container.rs`: PEM, DER and JWK parsing into a verifier and a signer.
 //! - `set.rs`: the key set (kid lookup, one key one family, the crypto backend check).
+//! - `hmac.rs`: HMAC secrets prepared once for verification.
 //! - `source.rs`: the current set, local or remote.
 //! - `remote/`: remote JWK Sets (feature `jwks`).
 
 mod container;
+mod hmac;
 mod key;
 mod parse;
 mod pem;

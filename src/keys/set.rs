@@ -3,10 +3,13 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 #[cfg(feature = "jwks")]
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
-use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind, EncodingKey};
 
+use super::hmac::HmacKeys;
 use super::key::Key;
 use super::parse::{Parsed, Refusal, Shape};
 use crate::error::{ConfigError, InvalidTokenReason as Reason, KeyProblem};
@@ -35,9 +38,50 @@ pub(crate) struct KeyEntry {
     pub(crate) encoding: Option<EncodingKey>,
     /// The allowed algorithms this key serves, in allow-list order; never empty.
     algorithms: Vec<Algorithm>,
+    /// An HMAC secret prepared once (its pads hashed), for the HS algorithms it serves.
+    hmac: Option<HmacKeys>,
 }
 
 impl KeyEntry {
+    fn new(
+        kid: Option<String>,
+        decoding: DecodingKey,
+        encoding: Option<EncodingKey>,
+        algorithms: Vec<Algorithm>,
+    ) -> Self {
+        let hmac = match decoding.kind() {
+            DecodingKeyKind::SecretOrDer(secret) if decoding.family() == AlgorithmFamily::Hmac => {
+                HmacKeys::new(secret, &algorithms)
+            }
+            _ => None,
+        };
+        Self {
+            kid,
+            decoding,
+            encoding,
+            algorithms,
+            hmac,
+        }
+    }
+
+    /// Verifies `signature` (base64url, as in the token) over `message` with `algorithm`.
+    pub(crate) fn verify(&self, signature: &str, message: &[u8], algorithm: Algorithm) -> bool {
+        if let Some(hmac) = &self.hmac {
+            let mut tag = [0u8; 64];
+            // A tag that does not decode into 64 bytes is not one of ours.
+            let decoded = URL_SAFE_NO_PAD.decode_slice(signature, &mut tag);
+            if let Some(valid) = decoded
+                .ok()
+                .and_then(|len| hmac.verify(algorithm, message, &tag[..len]))
+            {
+                return valid;
+            }
+        }
+        matches!(
+            jsonwebtoken::crypto::verify(signature, message, &self.decoding, algorithm),
+            Ok(true)
+        )
+    }
     /// Whether a token signed with `algorithm` may be verified with this key.
     pub(crate) fn permits(&self, algorithm: Algorithm) -> bool {
         self.algorithms.contains(&algorithm)
@@ -177,12 +221,7 @@ impl KeySet {
                     }
                 }
             }
-            let entry = KeyEntry {
-                kid: key.kid,
-                decoding: key.decoding,
-                encoding: key.encoding,
-                algorithms: served,
-            };
+            let entry = KeyEntry::new(key.kid, key.decoding, key.encoding, served);
             probe(&entry).map_err(|problem| ConfigError::InvalidKey {
                 key: label(index, entry.kid.as_deref()),
                 problem,
@@ -244,12 +283,7 @@ impl KeySet {
                     return Err(RemoteSetProblem::DuplicateKid);
                 }
             }
-            entries.push(KeyEntry {
-                kid: key.kid,
-                decoding: key.decoding,
-                encoding: None,
-                algorithms,
-            });
+            entries.push(KeyEntry::new(key.kid, key.decoding, None, algorithms));
         }
         if entries.is_empty() {
             return Err(RemoteSetProblem::NoUsableKeys);
@@ -295,23 +329,31 @@ fn probe(entry: &KeyEntry) -> Result<(), KeyProblem> {
     let message = b"axum-jwt-layer key check";
     let signature = jsonwebtoken::crypto::sign(message, encoding, algorithm)
         .map_err(|_| KeyProblem::CannotSign)?;
-    match jsonwebtoken::crypto::verify(&signature, message, &entry.decoding, algorithm) {
-        Ok(true) => Ok(()),
-        _ => Err(KeyProblem::NotAPair),
+    if entry.verify(&signature, message, algorithm) {
+        Ok(())
+    } else {
+        Err(KeyProblem::NotAPair)
     }
 }
 
 /// Makes sure jsonwebtoken has a crypto provider, once per process.
 ///
-/// With both backend features on, aws-lc-rs is installed as the process default (unless the
-/// application installed one first); with none, `build()` fails instead of panicking later.
+/// The backend this crate's features name is installed as the process default (aws-lc-rs when
+/// both are on), unless the application installed one first; with none, `build()` fails
+/// instead of panicking later.
 pub(crate) fn ensure_crypto_backend() -> Result<(), ConfigError> {
     static USABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let usable = *USABLE.get_or_init(|| {
-        #[cfg(all(feature = "aws-lc-rs", feature = "rust-crypto"))]
+        // The backend this crate's features name, even when another crate in the graph turned
+        // on jsonwebtoken's other backend too (then jsonwebtoken would pick none by itself).
+        // Err means a provider is already installed (the application's), which is kept.
+        #[cfg(feature = "aws-lc-rs")]
         {
-            // Err means a provider is already installed, which is what we want.
             let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+        }
+        #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+        {
+            let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
         }
         let probe = EncodingKey::from_secret(&[0u8; 32]);
         std::panic::catch_unwind(|| jsonwebtoken::crypto::sign(b"probe", &probe, Algorithm::HS256))
