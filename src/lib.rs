@@ -88,10 +88,11 @@
 //!
 //! # Crypto backend
 //!
-//! The features `aws-lc-rs` (default) and `rust-crypto` pick jsonwebtoken's backend. If a
-//! dependency graph turns on both, [`JwtAuthBuilder::build`] installs aws-lc-rs as the process
-//! default (unless the application installed a provider first); with neither, `build()`
-//! returns [`ConfigError::CryptoBackend`] instead of panicking on the first request.
+//! The features `aws-lc-rs` (default) and `rust-crypto` pick jsonwebtoken's backend:
+//! [`JwtAuthBuilder::build`] installs that one as the process default (aws-lc-rs when both are
+//! on), also when another crate in the graph turned on jsonwebtoken's other backend, unless
+//! the application installed a provider first. With neither, `build()` returns
+//! [`ConfigError::CryptoBackend`] instead of panicking on the first request.
 //!
 //! # Logging
 //!
