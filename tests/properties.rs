@@ -1,5 +1,5 @@
-//! Property tests (proptest): what goes into a token comes out of `verify`. Case counts are
-//! explicit in each `ProptestConfig`.
+//! Property tests (proptest): what goes into a token comes out of `verify`, and no single-byte
+//! change of a signed token is accepted. Case counts are explicit in each `ProptestConfig`.
 
 mod common;
 
@@ -8,11 +8,14 @@ use std::convert::Infallible;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::routing::get;
 use axum::Router;
+use axum_jwt_layer::keys::Algorithm;
 use axum_jwt_layer::{AuthUser, JwtAuth, JwtAuthLayer, Token};
+use common::keys::{keyed_auth, private};
 use common::*;
-use http::StatusCode;
+use http::{HeaderValue, Request, StatusCode};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -260,5 +263,210 @@ proptest! {
         let seen: Token<Profile> = serde_json::from_value(body["token"].clone()).unwrap();
         prop_assert_eq!(&seen.sub, &sub);
         prop_assert_eq!(&seen.claims, &profile);
+    }
+}
+
+// ---------- 2. every single-byte change is refused ----------
+
+/// `jwt` with the byte at `position` replaced by `byte`.
+fn changed(jwt: &str, position: usize, byte: u8) -> Vec<u8> {
+    let mut bytes = jwt.as_bytes().to_vec();
+    bytes[position] = byte;
+    bytes
+}
+
+/// A position and an ASCII byte different from the one there (a token is a `&str`).
+fn ascii_change(jwt: &str) -> impl Strategy<Value = (usize, u8)> {
+    let bytes = jwt.as_bytes().to_vec();
+    (0..bytes.len(), 1u8..0x80).prop_map(move |(position, step)| {
+        // Any ASCII byte but the original: step through the other 127 values.
+        (position, (bytes[position] + step) % 0x80)
+    })
+}
+
+fn es256() -> &'static (JwtAuth<User>, String) {
+    static KEY: OnceLock<(JwtAuth<User>, String)> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let auth = keyed_auth([private("p256-a")], &[Algorithm::ES256]);
+        let jwt = auth
+            .create_token("alice")
+            .extra("role", "admin")
+            .sign()
+            .unwrap();
+        (auth, jwt)
+    })
+}
+
+fn rs256() -> &'static (JwtAuth<User>, String) {
+    static KEY: OnceLock<(JwtAuth<User>, String)> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let auth = keyed_auth([private("rsa2048-a")], &[Algorithm::RS256]);
+        let jwt = auth
+            .create_token("alice")
+            .extra("role", "admin")
+            .sign()
+            .unwrap();
+        (auth, jwt)
+    })
+}
+
+fn assert_refused(
+    auth: &JwtAuth<User>,
+    jwt: &str,
+    position: usize,
+    byte: u8,
+) -> Result<(), TestCaseError> {
+    let bytes = changed(jwt, position, byte);
+    let text = std::str::from_utf8(&bytes).unwrap();
+    prop_assert!(
+        auth.verify(text).is_err(),
+        "accepted with byte {} of {} changed to {:?}",
+        position,
+        jwt.len(),
+        byte as char
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// HS256: a fresh token per case (any subject and claims), one byte changed.
+    #[test]
+    fn hs256_single_byte_changes_are_refused(
+        (jwt, (position, byte)) in (subject(), extra_claims())
+            .prop_filter_map("a signable subject", |(sub, extras)| {
+                let mut token = hs256().create_token(sub);
+                for (name, value) in &extras {
+                    token = token.extra(name.clone(), value);
+                }
+                token.sign().ok().filter(|jwt| jwt.len() <= MAX_TOKEN)
+            })
+            .prop_flat_map(|jwt| (Just(jwt.clone()), ascii_change(&jwt))),
+    ) {
+        prop_assert!(hs256().verify(&jwt).is_ok());
+        assert_refused(hs256(), &jwt, position, byte)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// ES256 and RS256 (fixture keys): one token each, any position, any other ASCII byte.
+    #[test]
+    fn es256_single_byte_changes_are_refused((position, byte) in ascii_change(&es256().1)) {
+        let (auth, jwt) = es256();
+        assert_refused(auth, jwt, position, byte)?;
+    }
+
+    #[test]
+    fn rs256_single_byte_changes_are_refused((position, byte) in ascii_change(&rs256().1)) {
+        let (auth, jwt) = rs256();
+        assert_refused(auth, jwt, position, byte)?;
+    }
+}
+
+const B64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// The last character of a base64url segment carries unused low bits (2 or 4): several
+/// characters decode to the same bytes, and only the canonical one (those bits zero) may pass.
+/// Checked exhaustively on the last character of every segment, for every algorithm here.
+#[test]
+fn non_canonical_last_characters_are_refused() {
+    let hs = hs256().create_token("alice").sign().unwrap();
+    let cases = [
+        (hs256(), hs.as_str()),
+        (&es256().0, es256().1.as_str()),
+        (&rs256().0, rs256().1.as_str()),
+    ];
+    let mut same_bytes = 0;
+    for (auth, jwt) in cases {
+        assert!(auth.verify(jwt).is_ok());
+        let mut end = 0;
+        for segment in jwt.split('.') {
+            end += segment.len();
+            let last = end - 1;
+            for &byte in B64URL.iter().filter(|&&b| b != jwt.as_bytes()[last]) {
+                let bytes = changed(jwt, last, byte);
+                let text = std::str::from_utf8(&bytes).unwrap();
+                let lenient = base64::engine::GeneralPurpose::new(
+                    &base64::alphabet::URL_SAFE,
+                    base64::engine::GeneralPurposeConfig::new()
+                        .with_encode_padding(false)
+                        .with_decode_allow_trailing_bits(true)
+                        .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone),
+                );
+                let decode = |s: &str| base64::Engine::decode(&lenient, s).unwrap();
+                let original = jwt
+                    .split('.')
+                    .nth(jwt[..last].matches('.').count())
+                    .unwrap();
+                let twin = text
+                    .split('.')
+                    .nth(jwt[..last].matches('.').count())
+                    .unwrap();
+                if decode(original) == decode(twin) {
+                    same_bytes += 1;
+                }
+                assert!(
+                    auth.verify(text).is_err(),
+                    "last character of a segment changed"
+                );
+            }
+            end += 1;
+        }
+    }
+    // The check above did meet twins that a lenient decoder reads as the same bytes.
+    assert!(same_bytes > 0);
+}
+
+/// Which answer a bearer token changed to `byte` at `position` gets: a byte outside RFC 6750's
+/// `b64token` is a malformed request (400), unless it is whitespace the header syntax absorbs
+/// (a space after the scheme's own, a space or tab at the end of the field value): then the
+/// token is just one byte short.
+fn expected_for(byte: u8, position: usize, len: usize) -> Expect {
+    let b64token = byte.is_ascii_alphanumeric() || b"-._~+/=".contains(&byte);
+    let absorbed =
+        (byte == b' ' && position == 0) || ((byte == b' ' || byte == b'\t') && position + 1 == len);
+    if b64token || absorbed {
+        Expect::InvalidToken
+    } else {
+        Expect::InvalidRequest
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Through the layer: any byte (0..=255) changed in a valid token is refused before the
+    /// resolver; the answer is 401 `invalid_token` or, for bytes a bearer token cannot hold,
+    /// 400 `invalid_request`. Bytes a header value cannot carry at all are not sendable.
+    #[test]
+    fn changed_tokens_get_401_through_the_layer(
+        sub in "[a-z]{1,12}",
+        position in any::<prop::sample::Index>(),
+        step in 1u8..=255,
+    ) {
+        let (app, calls, _) = default_app();
+        let jwt = token(&claims(&sub));
+        let position = position.index(jwt.len());
+        let byte = jwt.as_bytes()[position].wrapping_add(step);
+        let mut value = b"Bearer ".to_vec();
+        value.extend(changed(&jwt, position, byte));
+        let Ok(value) = HeaderValue::from_bytes(&value) else {
+            // Control bytes: no HTTP client can send them in a header.
+            prop_assert!(byte < 0x20 || byte == 0x7f);
+            return Ok(());
+        };
+        let request = Request::get("/some-path")
+            .header("authorization", value)
+            .body(Body::empty())
+            .unwrap();
+        let reply = runtime().block_on(send(&app, request));
+        assert_rejected(&reply, &calls, &jwt, expected_for(byte, position, jwt.len()));
+        // The unchanged token still passes: the refusal came from the change.
+        let reply = runtime().block_on(bearer(&app, "/some-path", &jwt));
+        prop_assert_eq!(reply.status, StatusCode::OK);
+        prop_assert_eq!(calls.count(), 1);
     }
 }
