@@ -1,11 +1,12 @@
-//! Property tests (proptest): what goes into a token comes out of `verify`, and no single-byte
-//! change of a signed token is accepted. Case counts are explicit in each `ProptestConfig`.
+//! Property tests (proptest): what goes into a token comes out of `verify`, no single-byte
+//! change of a signed token is accepted, and no request path reaches a protected handler
+//! without a token. Case counts are explicit in each `ProptestConfig`.
 
 mod common;
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -469,4 +470,431 @@ proptest! {
         prop_assert_eq!(reply.status, StatusCode::OK);
         prop_assert_eq!(calls.count(), 1);
     }
+}
+
+// ---------- 3. no path skips a protected route ----------
+
+const EXCLUDES: [&str; 4] = ["/login", "/schema/*", "/public/*", "/api/login"];
+
+/// The routes of the app and whether an exclude covers them.
+const ROUTES: [(&str, bool); 12] = [
+    ("/login", true),
+    ("/login/extra", false),
+    ("/public", true),
+    ("/public/{*rest}", true),
+    ("/publicity", false),
+    ("/schema/openapi.json", true),
+    ("/schemas", false),
+    ("/admin", false),
+    ("/admin/{*rest}", false),
+    ("/users/{id}", false),
+    ("/users/{id}/public", false),
+    ("/.well-known/x", false),
+];
+
+/// Nested under `/api`.
+const API_ROUTES: [(&str, bool); 3] = [("/login", true), ("/admin", false), ("/{id}", false)];
+
+/// Which handler ran, and whether it saw an identity.
+type Seen = Arc<Mutex<Vec<(String, bool)>>>;
+
+/// A handler that records its name and whether it saw an identity, and answers its name.
+/// Outside the layer (`layered` false) it asks for no identity: `AuthUser` would be a 500.
+fn handler(name: String, seen: Seen, layered: bool) -> axum::routing::MethodRouter {
+    if layered {
+        get(move |user: Option<AuthUser<User>>| async move {
+            seen.lock().unwrap().push((name.clone(), user.is_some()));
+            name
+        })
+    } else {
+        get(move || async move {
+            seen.lock().unwrap().push((name.clone(), false));
+            name
+        })
+    }
+}
+
+/// The app with every route, `/api` nested and a fallback; the layer over all of it when
+/// `auth` is given. Each handler answers its own name.
+fn path_app(auth: Option<JwtAuth<User>>, seen: &Seen) -> Router {
+    let layered = auth.is_some();
+    let mut api = Router::new();
+    for (route, _) in API_ROUTES {
+        api = api.route(
+            route,
+            handler(format!("/api{route}"), seen.clone(), layered),
+        );
+    }
+    let mut app = Router::new();
+    for (route, _) in ROUTES {
+        app = app.route(route, handler(route.to_owned(), seen.clone(), layered));
+    }
+    let app = app.nest("/api", api).fallback_service(handler(
+        "fallback".to_owned(),
+        seen.clone(),
+        layered,
+    ));
+    match auth {
+        Some(auth) => app.layer(JwtAuthLayer::new(auth)),
+        None => app,
+    }
+}
+
+fn excluded_route(route: &str) -> bool {
+    ROUTES.iter().any(|(r, excluded)| *excluded && *r == route)
+        || API_ROUTES
+            .iter()
+            .any(|(r, excluded)| *excluded && format!("/api{r}") == route)
+}
+
+/// Whether a request for `path` that the router sent to `route` may pass without a token.
+/// A route is excluded or not; the fallback has no route, so the raw path decides, and only a
+/// path that every reader reads the same way (no dot segments, `//`, `%`, `;`, `\`) can
+/// match an exclude, anchored and segment-aware. That is how a `ServeDir` fallback serves
+/// `/public/...` without a token.
+fn passes_without_token(route: &str, path: &str) -> bool {
+    if route != "fallback" {
+        return excluded_route(route);
+    }
+    let path = path.split('?').next().unwrap_or_default();
+    let clean = !path.contains(['%', ';', '\\'])
+        && !path.contains("//")
+        && !path.split('/').any(|s| s == "." || s == "..");
+    let matches = path == "/login"
+        || path == "/api/login"
+        || ["/schema", "/public"]
+            .iter()
+            .any(|base| path == *base || path.starts_with(&format!("{base}/")));
+    clean && matches
+}
+
+struct PathApps {
+    plain: Router,
+    plain_seen: Seen,
+    layered: Router,
+    layered_seen: Seen,
+    calls: Calls,
+}
+
+impl PathApps {
+    fn new() -> Self {
+        let (builder, calls) = builder();
+        let auth = builder.exclude(EXCLUDES).build().unwrap();
+        let plain_seen = Seen::default();
+        let layered_seen = Seen::default();
+        PathApps {
+            plain: path_app(None, &plain_seen),
+            layered: path_app(Some(auth), &layered_seen),
+            plain_seen,
+            layered_seen,
+            calls,
+        }
+    }
+}
+
+thread_local! {
+    /// One pair of apps per test thread: their call records are not shared between tests.
+    static PATH_APPS: PathApps = PathApps::new();
+}
+
+/// Path segments built to confuse: names in other cases, dot segments plain and encoded,
+/// encoded slashes, encoded letters, matrix parameters, empty segments.
+fn segment() -> impl Strategy<Value = String> {
+    let tricky = prop::sample::select(vec![
+        "login",
+        "LOGIN",
+        "Login",
+        "login;x",
+        "%6cogin",
+        "%6Cogin",
+        "public",
+        "Public",
+        "PUBLIC",
+        "%70ublic",
+        "publicity",
+        "public%2F..%2Fadmin",
+        "schema",
+        "schemas",
+        "openapi.json",
+        "admin",
+        "ADMIN",
+        "%61dmin",
+        "api",
+        "API",
+        "users",
+        "7",
+        "extra",
+        ".well-known",
+        "x",
+        ".",
+        "..",
+        "%2e",
+        "%2E",
+        "%2e%2e",
+        "%2E%2E",
+        ".%2e",
+        "%2e.",
+        "%2F",
+        "%2f",
+        "%5C",
+        ";",
+        ";x",
+        "",
+        "%",
+        "%00",
+        "~",
+        "login%2F..%2Fadmin",
+        "..;",
+        "%252e%252e",
+    ]);
+    prop_oneof![
+        4 => tricky.prop_map(str::to_owned),
+        1 => "[A-Za-z0-9._~%;:@!$&'()*+,=-]{0,6}",
+    ]
+}
+
+/// A path made of confusing segments.
+fn random_path() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(vec!["/", "//", "/./", "/../", "///"]),
+        prop::collection::vec(segment(), 0..6),
+        prop::sample::select(vec!["", "/", "//", "/.", "/..", "?x=1", "/?a=%2F", "?"]),
+    )
+        .prop_map(|(lead, segments, tail)| format!("{lead}{}{tail}", segments.join("/")))
+}
+
+/// One way of disguising a path.
+#[derive(Clone, Debug)]
+enum Disguise {
+    /// A confusing segment inserted before the n-th slash (or at the end).
+    Segment(prop::sample::Index, String),
+    /// The n-th character percent-encoded (upper or lower case hex).
+    Encode(prop::sample::Index, bool),
+    /// The n-th slash doubled.
+    DoubleSlash(prop::sample::Index),
+    /// The n-th slash after the first one encoded as `%2F` / `%2f`.
+    EncodeSlash(prop::sample::Index, bool),
+    /// The n-th letter in the other case.
+    Case(prop::sample::Index),
+    /// A trailing slash, or a query string that names another route.
+    Tail(&'static str),
+    /// A way up from an excluded prefix: `/public/..` + path.
+    Climb(&'static str),
+}
+
+fn disguise() -> impl Strategy<Value = Disguise> {
+    let index = any::<prop::sample::Index>;
+    prop_oneof![
+        (index(), segment()).prop_map(|(i, s)| Disguise::Segment(i, s)),
+        (index(), any::<bool>()).prop_map(|(i, upper)| Disguise::Encode(i, upper)),
+        index().prop_map(Disguise::DoubleSlash),
+        (index(), any::<bool>()).prop_map(|(i, upper)| Disguise::EncodeSlash(i, upper)),
+        index().prop_map(Disguise::Case),
+        prop::sample::select(vec!["/", "?next=/login", "/.", "/..", ";"]).prop_map(Disguise::Tail),
+        prop::sample::select(vec![
+            "/public/..",
+            "/login/..",
+            "/schema/.",
+            "/public/%2e%2e"
+        ])
+        .prop_map(Disguise::Climb),
+    ]
+}
+
+impl Disguise {
+    fn apply(&self, path: &mut String) {
+        let slashes: Vec<usize> = path.match_indices('/').map(|(i, _)| i).collect();
+        match self {
+            Self::Segment(i, segment) => {
+                let at = *slashes
+                    .get(i.index(slashes.len() + 1))
+                    .unwrap_or(&path.len());
+                path.insert_str(at, &format!("/{segment}"));
+            }
+            Self::Encode(i, upper) => {
+                // Never the leading slash: that is no longer a path.
+                let at = 1 + i.index(path.len() - 1);
+                let encoded = format!("%{:02x}", path.as_bytes()[at]);
+                let encoded = if *upper {
+                    encoded.to_uppercase()
+                } else {
+                    encoded
+                };
+                path.replace_range(at..=at, &encoded);
+            }
+            Self::DoubleSlash(i) => path.insert(slashes[i.index(slashes.len())], '/'),
+            Self::EncodeSlash(i, upper) => {
+                if slashes.len() > 1 {
+                    let at = slashes[1 + i.index(slashes.len() - 1)];
+                    path.replace_range(at..=at, if *upper { "%2F" } else { "%2f" });
+                }
+            }
+            Self::Case(i) => {
+                let letters: Vec<usize> = path
+                    .char_indices()
+                    .filter(|(_, c)| c.is_ascii_alphabetic())
+                    .map(|(i, _)| i)
+                    .collect();
+                if !letters.is_empty() {
+                    let at = letters[i.index(letters.len())];
+                    let flipped = match path.as_bytes()[at] {
+                        b if b.is_ascii_lowercase() => b.to_ascii_uppercase(),
+                        b => b.to_ascii_lowercase(),
+                    };
+                    path.replace_range(at..=at, &(flipped as char).to_string());
+                }
+            }
+            Self::Tail(tail) => path.push_str(tail),
+            Self::Climb(up) => path.insert_str(0, up),
+        }
+    }
+}
+
+/// The real paths of the app (and a few next to them), disguised zero to three times.
+fn disguised_path() -> impl Strategy<Value = String> {
+    let real = prop::sample::select(vec![
+        "/login",
+        "/login/extra",
+        "/public",
+        "/public/x",
+        "/public/a/b",
+        "/publicity",
+        "/schema",
+        "/schema/openapi.json",
+        "/schema/x",
+        "/schemas",
+        "/admin",
+        "/admin/x",
+        "/users/7",
+        "/users/7/public",
+        "/.well-known/x",
+        "/api/login",
+        "/api/admin",
+        "/api/7",
+    ]);
+    (real, prop::collection::vec(disguise(), 0..4)).prop_map(|(real, disguises)| {
+        let mut path = real.to_owned();
+        for disguise in disguises {
+            disguise.apply(&mut path);
+        }
+        path
+    })
+}
+
+fn request_path() -> impl Strategy<Value = String> {
+    prop_oneof![3 => disguised_path(), 1 => random_path()]
+}
+
+/// What the router routes `path` to, without the layer: the name of the handler that ran.
+fn routed(apps: &PathApps, path: &str) -> String {
+    apps.plain_seen.lock().unwrap().clear();
+    let reply = runtime().block_on(send(&apps.plain, get_with(path, &[])));
+    let seen = std::mem::take(&mut *apps.plain_seen.lock().unwrap());
+    assert_eq!(reply.status, StatusCode::OK, "{path}");
+    assert_eq!(seen.len(), 1, "{path}");
+    assert_eq!(seen[0].0, reply.body);
+    reply.body
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// Without a token, a request gets past the layer only if the handler the router sends it
+    /// to is an excluded route, or the fallback for a clean path under an exclude (and then
+    /// carries no identity); every other path gets 401 with no handler run. With a valid token
+    /// every path reaches the same handler as without the layer, with the identity attached
+    /// exactly when the request is not excluded.
+    #[test]
+    fn no_path_reaches_a_protected_handler_without_a_token(path in request_path()) {
+        PATH_APPS.with(|apps| check_path(apps, &path))?;
+    }
+}
+
+fn check_path(apps: &PathApps, path: &str) -> Result<(), TestCaseError> {
+    let uri: Result<http::Uri, _> = path.parse();
+    prop_assert!(uri.is_ok(), "not a request target: {path:?}");
+    let route = routed(apps, path);
+    let resolved = apps.calls.count();
+
+    apps.layered_seen.lock().unwrap().clear();
+    let reply = runtime().block_on(send(&apps.layered, get_with(path, &[])));
+    let seen = std::mem::take(&mut *apps.layered_seen.lock().unwrap());
+    let public = passes_without_token(&route, path);
+    if public {
+        prop_assert_eq!(reply.status, StatusCode::OK, "{} -> {}", path, route);
+        prop_assert_eq!(&reply.body, &route);
+        prop_assert_eq!(seen, vec![(route.clone(), false)]);
+    } else {
+        prop_assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{} -> {}",
+            path,
+            route
+        );
+        prop_assert!(seen.is_empty(), "{} ran a handler: {:?}", path, seen);
+    }
+    prop_assert_eq!(apps.calls.count(), resolved, "resolver ran without a token");
+
+    let jwt = token(&claims("alice"));
+    let reply = runtime().block_on(bearer(&apps.layered, path, &jwt));
+    let seen = std::mem::take(&mut *apps.layered_seen.lock().unwrap());
+    prop_assert_eq!(reply.status, StatusCode::OK, "{}", path);
+    prop_assert_eq!(
+        &reply.body,
+        &route,
+        "the layer changed the routing of {}",
+        path
+    );
+    prop_assert_eq!(seen, vec![(route.clone(), !public)]);
+    prop_assert_eq!(apps.calls.count(), resolved + usize::from(!public));
+    Ok(())
+}
+
+/// Known tricks route where axum sends them (it normalises neither dot segments nor
+/// percent-encoding), and the generator reaches every kind of outcome often.
+#[test]
+fn the_path_generator_reaches_every_kind_of_outcome() {
+    use proptest::strategy::ValueTree as _;
+    use proptest::test_runner::{Config, TestRng, TestRunner};
+
+    let apps = PathApps::new();
+    let apps = &apps;
+    for (path, route) in [
+        ("/public//../admin", "/public/{*rest}"),
+        ("/public/../admin", "/public/{*rest}"),
+        ("/login/../admin", "fallback"),
+        ("/%6cogin", "fallback"),
+        ("/LOGIN", "fallback"),
+        ("/login/", "fallback"),
+        ("//login", "fallback"),
+        ("/./admin", "fallback"),
+        ("/api/%6cogin", "/api/{id}"),
+        ("/api/login", "/api/login"),
+        ("/Public/x", "fallback"),
+        ("/schema/x", "fallback"),
+    ] {
+        assert_eq!(routed(apps, path), route, "{path}");
+    }
+
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha),
+    );
+    // [excluded route, public fallback, protected route, protected fallback]
+    let mut kinds = [0; 4];
+    for _ in 0..1000 {
+        let path = request_path().new_tree(&mut runner).unwrap().current();
+        assert!(path.parse::<http::Uri>().is_ok(), "{path:?}");
+        let route = routed(apps, &path);
+        let public = passes_without_token(&route, &path);
+        let kind = match (route == "fallback", public) {
+            (false, true) => 0,
+            (true, true) => 1,
+            (false, false) => 2,
+            (true, false) => 3,
+        };
+        kinds[kind] += 1;
+    }
+    assert!(kinds.iter().all(|&n| n >= 20), "{kinds:?}");
 }
