@@ -21,6 +21,9 @@ pub enum IssueError {
     /// The operating system random generator failed.
     #[error("random generator failed")]
     Random(#[source] getrandom::Error),
+    /// The `jti` given to the builder is empty (the verifier would refuse the token).
+    #[error("jti is empty")]
+    EmptyJti,
     /// The configured key has no signing half.
     #[error("the selected key cannot sign")]
     NoSigningKey,

@@ -278,7 +278,8 @@ impl TokenBuilder {
         self
     }
 
-    /// The `jti` claim, instead of the random default.
+    /// The `jti` claim, instead of the random default; an empty one makes `sign()` fail with
+    /// [`IssueError::EmptyJti`].
     ///
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token};
@@ -400,6 +401,8 @@ impl TokenBuilder {
             .and_then(|key| Some((&key.kid, key.encoding.as_ref()?, key.signing_algorithm()?)))
             .ok_or(IssueError::NoSigningKey)?;
         let jti = match self.jti {
+            // The verifier refuses an empty `jti`: a token carrying one would never work.
+            Some(jti) if jti.is_empty() => return Err(IssueError::EmptyJti),
             Some(jti) => jti,
             None => random_id()?,
         };
