@@ -140,32 +140,23 @@ impl FlakyStore {
 }
 
 impl RevocationStore for FlakyStore {
-    fn revoke(
-        &self,
-        revocation: Revocation<'_>,
-        until: i64,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        async move { self.current()?.revoke(revocation, until).await }
+    async fn revoke(&self, revocation: Revocation<'_>, until: i64) -> Result<(), StoreError> {
+        self.current()?.revoke(revocation, until).await
     }
 
-    fn is_revoked(
-        &self,
-        token: TokenIds<'_>,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        async move { self.current()?.is_revoked(token).await }
+    async fn is_revoked(&self, token: TokenIds<'_>) -> Result<bool, StoreError> {
+        self.current()?.is_revoked(token).await
     }
 
-    fn rotate(
+    async fn rotate(
         &self,
         family: &str,
         presented: &str,
         next: &str,
         until: i64,
-    ) -> impl Future<Output = Result<Rotation, StoreError>> + Send {
-        async move {
-            let store = self.current()?;
-            store.rotate(family, presented, next, until).await
-        }
+    ) -> Result<Rotation, StoreError> {
+        let store = self.current()?;
+        store.rotate(family, presented, next, until).await
     }
 }
 
