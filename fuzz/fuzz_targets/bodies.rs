@@ -63,9 +63,7 @@ fn setup() -> &'static Setup {
     SETUP.get_or_init(|| {
         let store = FlakyStore::new(1_000);
         let auth = configure(&store);
-        let login = block_on(body_json(
-            auth.login("alice").token_response().into_response(),
-        ));
+        let login = block_on(async { body_json(auth.login("alice").token_response().await).await });
         let token = |name: &str| {
             login[name]
                 .as_str()

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum_jwt_layer::revocation::{
-    MemoryRevocationStore, Revocation, RevocationStore, Rotation, StoreError, TokenIds,
+    Family, MemoryRevocationStore, Revocation, RevocationStore, Rotation, StoreError, TokenIds,
 };
 use axum_jwt_layer::Token;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -104,6 +104,9 @@ pub struct FlakyStore {
     capacity: usize,
     inner: Arc<Mutex<Arc<MemoryRevocationStore>>>,
     down: Arc<AtomicBool>,
+    /// The logins registered so far (family, subject, refresh jti, until): a reset keeps them,
+    /// as a store keeps its logins, and forgets rotations and revocations.
+    logins: Arc<Mutex<Vec<(String, String, Option<String>, i64)>>>,
 }
 
 impl FlakyStore {
@@ -113,6 +116,7 @@ impl FlakyStore {
             capacity,
             inner: Arc::new(Mutex::new(Arc::new(MemoryRevocationStore::new(capacity)))),
             down: Arc::new(AtomicBool::new(false)),
+            logins: Arc::new(Mutex::new(Vec::new())),
         }
     }
 
@@ -121,9 +125,24 @@ impl FlakyStore {
         self.down.store(down, Ordering::Relaxed);
     }
 
-    /// Forgets every entry, and brings the store back up.
+    /// Forgets every rotation and revocation (the logins stay registered, as at login), and
+    /// brings the store back up.
     pub fn reset(&self) {
         let fresh = Arc::new(MemoryRevocationStore::new(self.capacity));
+        let logins = self
+            .logins
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        block_on(async {
+            for (id, subject, refresh, until) in &logins {
+                let family = Family::new(id, subject);
+                fresh
+                    .register(family, refresh.as_deref(), *until)
+                    .await
+                    .expect("a fresh store has room for the setup's logins");
+            }
+        });
         *self.inner.lock().unwrap_or_else(|e| e.into_inner()) = fresh;
         self.set_down(false);
     }
@@ -140,6 +159,22 @@ impl FlakyStore {
 }
 
 impl RevocationStore for FlakyStore {
+    async fn register(
+        &self,
+        family: Family<'_>,
+        refresh: Option<&str>,
+        until: i64,
+    ) -> Result<(), StoreError> {
+        self.current()?.register(family, refresh, until).await?;
+        self.logins.lock().unwrap_or_else(|e| e.into_inner()).push((
+            family.id.to_owned(),
+            family.subject.to_owned(),
+            refresh.map(str::to_owned),
+            until,
+        ));
+        Ok(())
+    }
+
     async fn revoke(&self, revocation: Revocation<'_>, until: i64) -> Result<(), StoreError> {
         self.current()?.revoke(revocation, until).await
     }
@@ -150,7 +185,7 @@ impl RevocationStore for FlakyStore {
 
     async fn rotate(
         &self,
-        family: &str,
+        family: Family<'_>,
         presented: &str,
         next: &str,
         until: i64,
