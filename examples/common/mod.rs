@@ -1,6 +1,14 @@
 //! What the reference apps share: the user model and store, the secret, the OpenAPI and
-//! Swagger UI routes, and serving with a clean Ctrl-C shutdown.
-#![allow(dead_code)]
+//! Swagger UI routes, serving with a clean Ctrl-C shutdown, a JSON extractor whose rejections
+//! answer in the crate's error shape, and the error responses of their OpenAPI documents.
+// Each example uses a part of this module.
+#![allow(dead_code, unused_imports)]
+
+mod json;
+mod responses;
+
+pub use json::{subject, Json, Problem};
+pub use responses::{AuthErrors, CrossOriginErrors, ErrorBody, JsonErrors, StoreErrors};
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -11,7 +19,7 @@ use axum::Router;
 use axum_jwt_layer::{JwtAuth, Token};
 use http::request::Parts;
 use serde::{Deserialize, Serialize};
-use utoipa::Modify;
+use utoipa::{Modify, PartialSchema, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 use uuid::Uuid;
 
@@ -21,6 +29,44 @@ pub struct User {
     pub id: Uuid,
     pub name: String,
     pub email: String,
+}
+
+/// The user of the Litestar examples that keep no user table: `{"id": str}`, made from the
+/// token's subject (`User(id=token.sub)`). Also the body of their `POST /login`.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Identity {
+    #[serde(deserialize_with = "subject")]
+    #[schema(min_length = 1, pattern = r"^[^\u0000-\u001F\u007F-\u009F]+$")]
+    pub id: String,
+}
+
+impl Identity {
+    /// The resolver of those examples: every valid token is a user.
+    pub fn resolver<C>(
+    ) -> impl Fn(Token<C>, &Parts) -> Ready<Result<Option<Identity>, Infallible>> + Send + Sync
+    {
+        |token: Token<C>, _parts: &Parts| ready(Ok(Some(Identity { id: token.sub })))
+    }
+}
+
+/// `{"token": ..}`: the body of `login(..).token_body()`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenBody {
+    pub token: String,
+}
+
+/// An RFC 6749 §5.1 token response, as `login()` answers it for the OAuth2 preset or with
+/// refresh tokens.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// Present when refresh tokens are on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
 }
 
 /// Users held in memory.
@@ -67,12 +113,17 @@ pub fn secret() -> Vec<u8> {
     }
 }
 
-/// `/schema/openapi.json` (the document with the auth scheme applied) and `/schema/swagger`.
+/// `/schema/openapi.json` (the document with the auth scheme and the error body schema) and
+/// `/schema/swagger`.
 pub fn docs<U, C, S>(auth: &JwtAuth<U, C>, mut doc: utoipa::openapi::OpenApi) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
     auth.openapi().modify(&mut doc);
+    doc.components
+        .get_or_insert_with(Default::default)
+        .schemas
+        .insert(ErrorBody::name().into_owned(), ErrorBody::schema());
     Router::new().merge(SwaggerUi::new("/schema/swagger").url("/schema/openapi.json", doc))
 }
 

@@ -108,6 +108,27 @@ fn assert_docs(example: &Example) -> serde_json::Value {
     serde_json::from_str(&doc.body).unwrap()
 }
 
+/// Ctrl-C (SIGINT): the example exits by itself, with status 0, within 10 s.
+fn assert_clean_shutdown(mut example: Example) {
+    let status = Command::new("kill")
+        .args(["-INT", &example.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    loop {
+        if let Some(status) = example.child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "did not shut down"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 struct Reply {
     head: String,
     body: String,
@@ -137,7 +158,7 @@ fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
 
 #[test]
 fn jwt_auth_example_honours_its_contract() {
-    let mut example = Example::start("jwt_auth");
+    let example = Example::start("jwt_auth");
     let login = example.post("/login", "application/json", USER, "");
     assert!(login.head.starts_with("HTTP/1.1 201"), "{}", login.head);
     let body: serde_json::Value = serde_json::from_str(&login.body).unwrap();
@@ -197,24 +218,7 @@ fn jwt_auth_example_honours_its_contract() {
     );
     assert!(doc["paths"]["/login"]["post"]["security"].is_null());
 
-    // Ctrl-C: a clean exit.
-    let status = Command::new("kill")
-        .args(["-INT", &example.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let started = Instant::now();
-    loop {
-        if let Some(status) = example.child.try_wait().unwrap() {
-            assert!(status.success(), "{status}");
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "did not shut down"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert_clean_shutdown(example);
 }
 
 /// Login, call, logout, and the same token refused afterwards.
@@ -380,6 +384,9 @@ fn refresh_tokens_example_rotates_detects_reuse_and_logs_out_everywhere() {
     assert_eq!(status(&example.get("/some-path", &bearer)), 401);
     assert_docs(&example);
 }
+
+/// `custom_token`, `verify_issuer_audience`, `custom_decode_payload`.
+mod claims;
 
 /// `jwks_resource_server`: the issuer mode signs and publishes its keys, the resource server
 /// verifies with them over HTTP and follows a key rotation without a restart.
