@@ -51,7 +51,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use axum_jwt_layer::{
     error::IssueError,
     keys::{Algorithm, JwksSource, Key},
@@ -59,10 +59,10 @@ use axum_jwt_layer::{
 };
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use common::{AuthErrors, ErrorBody, Json, JsonErrors, Problem};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::OpenApi;
-use utoipa_swagger_ui::SwaggerUi;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -116,7 +116,8 @@ struct Verified {
 
 /// `GET /some-path`: who the token is for, and all its claims.
 #[utoipa::path(get, path = "/some-path",
-    responses((status = 200, body = Verified), (status = 401, description = "No or bad token")))]
+    responses((status = 200, body = Verified), AuthErrors,
+              (status = 503, description = "No trusted keys are loaded yet: the JWK Set could not be fetched", body = ErrorBody)))]
 async fn some_path(token: Token) -> Json<Verified> {
     Json(Verified {
         sub: token.sub.clone(),
@@ -200,7 +201,8 @@ struct Issuer {
 /// `POST /token` body.
 #[derive(Deserialize, utoipa::ToSchema)]
 struct TokenRequest {
-    /// The subject of the token.
+    /// The subject of the token: not empty, no control characters.
+    #[schema(min_length = 1, pattern = r"^[^\u0000-\u001F\u007F-\u009F]+$")]
     sub: String,
 }
 
@@ -219,18 +221,8 @@ struct Rotated {
 }
 
 /// An error body in the layer's shape: `{"status_code": N, "detail": ".."}`.
-#[derive(Serialize)]
-struct Problem {
-    status_code: u16,
-    detail: &'static str,
-}
-
 fn problem(status: StatusCode, detail: &'static str) -> Response {
-    let body = Problem {
-        status_code: status.as_u16(),
-        detail,
-    };
-    (status, Json(body)).into_response()
+    Problem { status, detail }.into_response()
 }
 
 /// `GET /.well-known/jwks.json`: the public keys, current first.
@@ -248,7 +240,9 @@ async fn jwks(State(issuer): State<Issuer>) -> impl IntoResponse {
 
 /// `POST /token`: a token for `sub`, signed with the current key.
 #[utoipa::path(post, path = "/token", request_body = TokenRequest,
-    responses((status = 201, body = AccessToken), (status = 400, description = "Bad subject")))]
+    responses((status = 201, body = AccessToken), JsonErrors,
+              (status = 400, description = "Not valid JSON, or a subject that is empty or has control characters", body = ErrorBody),
+              (status = 500, description = "The token could not be signed", body = ErrorBody)))]
 async fn token(State(issuer): State<Issuer>, Json(request): Json<TokenRequest>) -> Response {
     let signed = {
         let keys = issuer.keys.read().unwrap_or_else(PoisonError::into_inner);
@@ -281,7 +275,8 @@ async fn token(State(issuer): State<Issuer>, Json(request): Json<TokenRequest>) 
 
 /// `POST /rotate`: a new current key; the old one stays published.
 #[utoipa::path(post, path = "/rotate",
-    responses((status = 201, body = Rotated)))]
+    responses((status = 201, body = Rotated),
+              (status = 500, description = "The new key could not be generated", body = ErrorBody)))]
 async fn rotate(State(issuer): State<Issuer>) -> Response {
     let _rotation = issuer.rotation.lock().await;
     let number = issuer
@@ -388,7 +383,7 @@ async fn issuer() -> Result<(), Error> {
         .route("/.well-known/jwks.json", get(jwks))
         .route("/token", post(token))
         .route("/rotate", post(rotate))
-        .merge(SwaggerUi::new("/schema/swagger").url("/schema/openapi.json", IssuerDoc::openapi()))
+        .merge(common::swagger(IssuerDoc::openapi()))
         .with_state(state);
     common::serve("jwks_resource_server", app)
         .await

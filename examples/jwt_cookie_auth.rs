@@ -16,7 +16,7 @@ mod common;
 use axum::routing::{get, post};
 use axum::Router;
 use axum_jwt_layer::{issue::AuthCookie, revocation::MemoryRevocationStore, JwtAuth, JwtAuthLayer};
-use common::{AppState, User, Users};
+use common::{AppState, CrossOriginErrors, StoreErrors, User, Users};
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -36,11 +36,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .resolver(users.resolver())
         .exclude(["/login", "/schema/*"])
         .build()?;
+    // What this configuration adds to the shared handlers' documents: cross-origin
+    // protection (the cookie) on the unsafe methods, the revocation store everywhere.
+    let mut doc = ApiDoc::openapi();
+    common::also_answers::<CrossOriginErrors>(&mut doc, &["/login", "/logout"]);
+    common::also_answers::<StoreErrors>(&mut doc, &["/login", "/some-path", "/logout"]);
     let app = Router::new()
         .route("/login", post(common::login))
         .route("/some-path", get(common::some_path))
         .route("/logout", post(common::logout))
-        .merge(common::docs(&auth, ApiDoc::openapi()))
+        .merge(common::docs(&auth, doc))
         .layer(JwtAuthLayer::new(auth.clone()))
         .with_state(AppState { auth, users });
     common::serve("jwt_cookie_auth", app).await

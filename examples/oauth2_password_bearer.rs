@@ -11,20 +11,47 @@ mod common;
 use axum::extract::{FromRequest, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use axum_jwt_layer::{
     issue::{OAuth2Error, PasswordGrant},
     JwtAuth, JwtAuthLayer,
 };
-use common::{AppState, User, Users};
+use common::{
+    AppState, CrossOriginErrors, FormOrJsonError, Json, JsonErrors, TokenResponse, User, Users,
+};
 use http::header::CONTENT_TYPE;
+use serde::Serialize;
 use utoipa::OpenApi;
+
+/// The RFC 6749 §4.3 password grant, as Swagger UI's Authorize button sends it (read by
+/// [`PasswordGrant`]; this type only documents it).
+#[derive(Serialize, utoipa::ToSchema)]
+struct PasswordForm {
+    grant_type: GrantType,
+    /// The email of a user registered by a JSON login.
+    username: String,
+    /// Any non-empty password: this demo keeps none.
+    #[schema(min_length = 1)]
+    password: String,
+    /// Space-separated scopes (ignored here).
+    scope: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // only documents the form
+enum GrantType {
+    Password,
+}
 
 /// The token endpoint: a JSON user or a password grant -> 201 token response.
 #[utoipa::path(post, path = "/login",
-    request_body(content = User, description = "A JSON user, or the password-grant form"),
-    responses((status = 201, description = "OAuth2 token response"),
-              (status = 400, description = "invalid_grant or invalid_request")))]
+    request_body(description = "A JSON user (registered, then logged in), or the password-grant form",
+        content((User = "application/json"), (PasswordForm = "application/x-www-form-urlencoded"))),
+    responses((status = 201, description = "OAuth2 token response", body = TokenResponse),
+              JsonErrors,
+              (status = 400, description = "A form: invalid_grant (unknown user, empty password), invalid_request or unsupported_grant_type (RFC 6749 §5.2). JSON: not valid JSON", body = FormOrJsonError),
+              CrossOriginErrors))]
 async fn login(State(state): State<AppState>, request: Request) -> Response {
     let form = request
         .headers()
@@ -51,19 +78,20 @@ async fn login(State(state): State<AppState>, request: Request) -> Response {
         .auth
         .login(user.id.to_string())
         .extra("email", &user.email);
-    login.into_response()
+    login.await
 }
 
 /// Like `/login` for a JSON user, with the user as the body.
 #[utoipa::path(post, path = "/login_custom", request_body = User,
-    responses((status = 201, body = User)))]
-async fn login_custom(State(state): State<AppState>, Json(user): Json<User>) -> impl IntoResponse {
+    responses((status = 201, body = User), JsonErrors, CrossOriginErrors))]
+async fn login_custom(State(state): State<AppState>, Json(user): Json<User>) -> Response {
     state.users.insert(user.clone());
     state
         .auth
         .login(user.id.to_string())
         .extra("email", &user.email)
         .body(Json(user))
+        .await
 }
 
 #[derive(OpenApi)]

@@ -21,31 +21,56 @@ use axum_jwt_layer::{
     issue::RefreshTokens, revocation::MemoryRevocationStore, JwtAuth, JwtAuthBuilder, JwtAuthLayer,
     Token,
 };
-use common::{AppState, User, Users};
+use common::{
+    AppState, AuthErrors, ErrorBody, FormOrJsonError, Json, JsonErrors, StoreErrors, TokenResponse,
+    User, Users,
+};
+use serde::Serialize;
 use utoipa::OpenApi;
+
+/// `POST /refresh` as JSON.
+#[derive(Serialize, utoipa::ToSchema)]
+struct RefreshBody {
+    refresh_token: String,
+}
+
+/// `POST /refresh` as an RFC 6749 §6 form.
+#[derive(Serialize, utoipa::ToSchema)]
+struct RefreshForm {
+    /// `refresh_token` when given.
+    grant_type: Option<RefreshGrant>,
+    refresh_token: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // only documents the form
+enum RefreshGrant {
+    RefreshToken,
+}
 
 /// Exchanges a refresh token for a new pair.
 #[utoipa::path(post, path = "/refresh",
-    responses((status = 200, description = "A new token pair"),
-              (status = 401, description = "Invalid, spent or revoked refresh token")))]
+    request_body(content((RefreshBody = "application/json"), (RefreshForm = "application/x-www-form-urlencoded"))),
+    responses((status = 200, description = "A new token pair; the refresh token presented is spent", body = TokenResponse),
+              (status = 400, description = "JSON: no refresh token in the body (invalid_request). Form: invalid_request, unsupported_grant_type, or invalid_grant for an invalid, spent or revoked refresh token (RFC 6749 §5.2)", body = FormOrJsonError),
+              (status = 401, description = "JSON: an invalid, spent or revoked refresh token (a spent one revokes its whole login family)", body = ErrorBody),
+              StoreErrors))]
 async fn refresh(State(state): State<AppState>, request: Request) -> Response {
     state.auth.refresh_request(request).await
 }
 
 /// Revokes every token of the caller.
 #[utoipa::path(post, path = "/logout-all",
-    responses((status = 204, description = "Every token of the subject is revoked")))]
+    responses((status = 204, description = "Every token of the subject is revoked"), AuthErrors, StoreErrors))]
 async fn logout_all(State(state): State<AppState>, token: Token) -> impl IntoResponse {
     state.auth.logout_all(&token.sub).await
 }
 
 /// `POST /login`: the token response carries both tokens.
 #[utoipa::path(post, path = "/login", request_body = User,
-    responses((status = 201, description = "An access token and a refresh token")))]
-async fn login(
-    State(state): State<AppState>,
-    axum::Json(user): axum::Json<User>,
-) -> impl IntoResponse {
+    responses((status = 201, description = "An access token and a refresh token", body = TokenResponse), JsonErrors, StoreErrors))]
+async fn login(State(state): State<AppState>, Json(user): Json<User>) -> Response {
     state.users.insert(user.clone());
     state
         .auth
@@ -103,13 +128,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .resolver(users.resolver())
         .exclude(["/login", "/refresh", "/schema/*"]);
     let auth = with_store(builder).await?.build()?;
+    // The shared handlers consult the store too.
+    let mut doc = ApiDoc::openapi();
+    common::also_answers::<StoreErrors>(&mut doc, &["/logout", "/some-path"]);
     let app = Router::new()
         .route("/login", post(login))
         .route("/refresh", post(refresh))
         .route("/logout", post(common::logout))
         .route("/logout-all", post(logout_all))
         .route("/some-path", get(common::some_path))
-        .merge(common::docs(&auth, ApiDoc::openapi()))
+        .merge(common::docs(&auth, doc))
         .layer(JwtAuthLayer::new(auth.clone()))
         .with_state(AppState { auth, users });
     common::serve("refresh_tokens", app).await

@@ -11,7 +11,7 @@ mod common;
 use axum::routing::{get, post};
 use axum::Router;
 use axum_jwt_layer::{revocation::MemoryRevocationStore, JwtAuth, JwtAuthLayer};
-use common::{AppState, User, Users};
+use common::{AppState, StoreErrors, User, Users};
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -30,11 +30,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .resolver(users.resolver())
         .exclude(["/login", "/schema/*"])
         .build()?;
+    // The revocation store is consulted by every route (a full one refuses a login).
+    let mut doc = ApiDoc::openapi();
+    common::also_answers::<StoreErrors>(&mut doc, &["/login", "/some-path", "/logout"]);
     let app = Router::new()
         .route("/login", post(common::login))
         .route("/some-path", get(common::some_path))
         .route("/logout", post(common::logout))
-        .merge(common::docs(&auth, ApiDoc::openapi()))
+        .merge(common::docs(&auth, doc))
         .layer(JwtAuthLayer::new(auth.clone()))
         .with_state(AppState { auth, users });
     common::serve("token_revocation", app).await

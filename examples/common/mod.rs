@@ -8,7 +8,10 @@ mod json;
 mod responses;
 
 pub use json::{subject, Json, Problem};
-pub use responses::{AuthErrors, CrossOriginErrors, ErrorBody, JsonErrors, StoreErrors};
+pub use responses::{
+    AuthErrors, CrossOriginErrors, ErrorBody, FormOrJsonError, JsonErrors, OAuth2ErrorBody,
+    StoreErrors,
+};
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -19,7 +22,8 @@ use axum::Router;
 use axum_jwt_layer::{JwtAuth, Token};
 use http::request::Parts;
 use serde::{Deserialize, Serialize};
-use utoipa::{Modify, PartialSchema, ToSchema};
+use utoipa::openapi::OpenApi;
+use utoipa::{IntoResponses, Modify, PartialSchema, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 use uuid::Uuid;
 
@@ -113,18 +117,46 @@ pub fn secret() -> Vec<u8> {
     }
 }
 
-/// `/schema/openapi.json` (the document with the auth scheme and the error body schema) and
-/// `/schema/swagger`.
-pub fn docs<U, C, S>(auth: &JwtAuth<U, C>, mut doc: utoipa::openapi::OpenApi) -> Router<S>
+/// `/schema/openapi.json` (the document with the auth scheme applied) and `/schema/swagger`.
+pub fn docs<U, C, S>(auth: &JwtAuth<U, C>, mut doc: OpenApi) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
     auth.openapi().modify(&mut doc);
+    swagger(doc)
+}
+
+/// `/schema/openapi.json` and `/schema/swagger` for `doc`, with the error body schema that
+/// the error responses refer to.
+pub fn swagger<S>(mut doc: OpenApi) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
     doc.components
         .get_or_insert_with(Default::default)
         .schemas
         .insert(ErrorBody::name().into_owned(), ErrorBody::schema());
     Router::new().merge(SwaggerUi::new("/schema/swagger").url("/schema/openapi.json", doc))
+}
+
+/// Adds the responses of `R` to every operation at `paths`: what an app's configuration adds
+/// to the shared handlers below (a revocation store, cross-origin protection).
+pub fn also_answers<R: IntoResponses>(doc: &mut OpenApi, paths: &[&str]) {
+    for path in paths {
+        let Some(item) = doc.paths.paths.get_mut(*path) else {
+            panic!("no operation at {path} in the document");
+        };
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation.responses.responses.extend(R::responses());
+        }
+    }
 }
 
 /// Binds `ADDR` (default `127.0.0.1:3000`), prints where it listens, serves until Ctrl-C.
@@ -151,32 +183,31 @@ pub struct AppState {
 /// `POST /login` (JSON user): stores the user, answers 201 with the token delivered the
 /// preset's way and the user as body; the token has `sub` = id and the claim `email`.
 #[utoipa::path(post, path = "/login", request_body = User,
-    responses((status = 201, description = "Logged in; the token is in the Authorization header", body = User)))]
+    responses((status = 201, description = "Logged in; the token is in the Authorization header (and the cookie, with the cookie preset)", body = User), JsonErrors))]
 pub async fn login(
     axum::extract::State(state): axum::extract::State<AppState>,
-    axum::Json(user): axum::Json<User>,
-) -> impl axum::response::IntoResponse {
+    Json(user): Json<User>,
+) -> axum::response::Response {
     state.users.insert(user.clone());
     state
         .auth
         .login(user.id.to_string())
         .extra("email", &user.email)
-        .body(axum::Json(user))
+        .body(Json(user))
         .await
 }
 
 /// `GET /some-path`: the authenticated user.
-#[utoipa::path(get, path = "/some-path",
-    responses((status = 200, body = User), (status = 401, description = "No or bad token")))]
+#[utoipa::path(get, path = "/some-path", responses((status = 200, body = User), AuthErrors))]
 pub async fn some_path(
     axum_jwt_layer::AuthUser(user): axum_jwt_layer::AuthUser<User>,
-) -> axum::Json<User> {
-    axum::Json(user)
+) -> Json<User> {
+    Json(user)
 }
 
 /// `POST /logout`: revokes the token and expires the cookie; 204.
 #[utoipa::path(post, path = "/logout",
-    responses((status = 204, description = "Logged out"), (status = 401, description = "No or bad token")))]
+    responses((status = 204, description = "Logged out: the token is revoked, the cookie expired"), AuthErrors))]
 pub async fn logout(
     axum::extract::State(state): axum::extract::State<AppState>,
     token: Token,

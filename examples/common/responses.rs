@@ -77,3 +77,20 @@ pub enum StoreErrors {
     )]
     Unavailable(ErrorBody),
 }
+
+/// An RFC 6749 §5.2 error body, as the token endpoints answer a form request.
+#[derive(Serialize, ToSchema)]
+pub struct OAuth2ErrorBody {
+    /// `invalid_request`, `invalid_grant`, `unsupported_grant_type` or `invalid_scope`.
+    pub error: String,
+}
+
+/// The 400 of an endpoint that takes a form (RFC 6749 errors) and JSON (the crate's shape).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum FormOrJsonError {
+    /// A form request: RFC 6749 §5.2.
+    OAuth2(OAuth2ErrorBody),
+    /// A JSON request: the crate's shape.
+    Problem(ErrorBody),
+}

@@ -385,6 +385,36 @@ fn refresh_tokens_example_rotates_detects_reuse_and_logs_out_everywhere() {
     assert_docs(&example);
 }
 
+/// A body the app cannot take gets the crate's JSON error shape, not axum's plain text, and
+/// the OpenAPI document lists that status and every content type the body may have.
+#[test]
+fn examples_answer_bad_bodies_in_the_crate_error_shape() {
+    for (name, path) in [("jwt_auth", "/login"), ("oauth2_password_bearer", "/login")] {
+        let example = Example::start(name);
+        let doc = assert_docs(&example);
+        let operation = &doc["paths"][path]["post"];
+        for (content_type, body, expected) in [
+            ("application/json", "{not json", 400),
+            ("text/plain", USER, 415),
+            ("application/json", r#"{"id":"not-a-uuid"}"#, 422),
+        ] {
+            let reply = example.post(path, content_type, body, "");
+            assert_eq!(status(&reply), expected, "{name} {body}: {}", reply.body);
+            assert_eq!(header(&reply, "content-type"), Some("application/json"));
+            let error: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+            assert_eq!(error["status_code"], expected);
+            assert!(error["detail"].is_string());
+            let documented = &operation["responses"][expected.to_string()];
+            assert!(documented.is_object(), "{name}: {expected} not documented");
+        }
+        let content = &operation["requestBody"]["content"];
+        assert!(content["application/json"].is_object());
+        // The token endpoint also takes the password grant Swagger UI's Authorize sends.
+        let form = &content["application/x-www-form-urlencoded"];
+        assert_eq!(form.is_object(), name == "oauth2_password_bearer", "{name}");
+    }
+}
+
 /// `custom_token`, `verify_issuer_audience`, `custom_decode_payload`.
 mod claims;
 
