@@ -18,12 +18,10 @@
 
 mod common;
 
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use axum_jwt_layer::{AuthUser, Claims, JwtAuth, JwtAuthLayer};
-use common::{AuthErrors, Identity, Json, JsonErrors, TokenBody};
+use axum_jwt_layer::{Claims, JwtAuth};
+use common::Identity;
 use serde_json::Value;
 use utoipa::OpenApi;
 
@@ -37,21 +35,8 @@ fn domain_of_subject(mut payload: Claims) -> Option<Claims> {
     Some(payload)
 }
 
-/// Signs a token with `sub` = id, untransformed.
-#[utoipa::path(post, path = "/login", request_body = Identity,
-    responses((status = 201, description = "Logged in", body = TokenBody), JsonErrors))]
-async fn login(State(auth): State<JwtAuth<Identity>>, Json(user): Json<Identity>) -> Response {
-    auth.login(user.id).token_body().await
-}
-
-/// The user, whose id is the subject as the hook left it.
-#[utoipa::path(get, path = "/", responses((status = 200, body = Identity), AuthErrors))]
-async fn handler(AuthUser(user): AuthUser<Identity>) -> Json<Identity> {
-    Json(user)
-}
-
 #[derive(OpenApi)]
-#[openapi(paths(login, handler))]
+#[openapi(paths(common::identity_login, common::identity))]
 struct ApiDoc;
 
 #[tokio::main]
@@ -62,11 +47,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .resolver(Identity::resolver())
         .exclude(["/login", "/schema/*"])
         .build()?;
-    let app = Router::new()
-        .route("/login", post(login))
-        .route("/", get(handler))
-        .merge(common::docs(&auth, ApiDoc::openapi()))
-        .layer(JwtAuthLayer::new(auth.clone()))
-        .with_state(auth);
-    common::serve("custom_decode_payload", app).await
+    let routes = Router::new()
+        .route("/login", post(common::identity_login))
+        .route("/", get(common::identity));
+    common::serve_with(
+        "custom_decode_payload",
+        &auth,
+        ApiDoc::openapi(),
+        routes,
+        auth.clone(),
+    )
+    .await
 }

@@ -22,7 +22,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use axum_jwt_layer::{AuthUser, JwtAuth, JwtAuthLayer, Token};
+use axum_jwt_layer::{AuthUser, JwtAuth, Token};
 use common::{AuthErrors, Identity, Json, JsonErrors, TokenBody};
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
@@ -76,11 +76,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .resolver(Identity::resolver())
         .exclude(["/login", "/schema/*"])
         .build()?;
-    let app = Router::new()
+    let routes = Router::new()
         .route("/login", post(login))
-        .route("/", get(handler))
-        .merge(common::docs(&auth, ApiDoc::openapi()))
-        .layer(JwtAuthLayer::new(auth.clone()))
-        .with_state(auth);
-    common::serve("custom_token", app).await
+        .route("/", get(handler));
+    let state = auth.clone();
+    common::serve_with("custom_token", &auth, ApiDoc::openapi(), routes, state).await
 }

@@ -15,7 +15,7 @@ mod common;
 
 use axum::routing::{get, post};
 use axum::Router;
-use axum_jwt_layer::{JwtAuth, JwtAuthLayer};
+use axum_jwt_layer::JwtAuth;
 use common::{AppState, User, Users};
 use utoipa::OpenApi;
 
@@ -31,11 +31,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .resolver(users.resolver())
         .exclude(["/login", "/schema/*"])
         .build()?;
-    let app = Router::new()
+    let routes = Router::new()
         .route("/login", post(common::login))
-        .route("/some-path", get(common::some_path))
-        .merge(common::docs(&auth, ApiDoc::openapi()))
-        .layer(JwtAuthLayer::new(auth.clone()))
-        .with_state(AppState { auth, users });
-    common::serve("jwt_auth", app).await
+        .route("/some-path", get(common::some_path));
+    let state = AppState {
+        auth: auth.clone(),
+        users,
+    };
+    common::serve_with("jwt_auth", &auth, ApiDoc::openapi(), routes, state).await
 }

@@ -15,7 +15,7 @@ mod common;
 
 use axum::routing::{get, post};
 use axum::Router;
-use axum_jwt_layer::{issue::AuthCookie, revocation::MemoryRevocationStore, JwtAuth, JwtAuthLayer};
+use axum_jwt_layer::{issue::AuthCookie, revocation::MemoryRevocationStore, JwtAuth};
 use common::{AppState, CrossOriginErrors, StoreErrors, User, Users};
 use utoipa::OpenApi;
 
@@ -41,12 +41,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut doc = ApiDoc::openapi();
     common::also_answers::<CrossOriginErrors>(&mut doc, &["/login", "/logout"]);
     common::also_answers::<StoreErrors>(&mut doc, &["/login", "/some-path", "/logout"]);
-    let app = Router::new()
+    let routes = Router::new()
         .route("/login", post(common::login))
         .route("/some-path", get(common::some_path))
-        .route("/logout", post(common::logout))
-        .merge(common::docs(&auth, doc))
-        .layer(JwtAuthLayer::new(auth.clone()))
-        .with_state(AppState { auth, users });
-    common::serve("jwt_cookie_auth", app).await
+        .route("/logout", post(common::logout));
+    let state = AppState {
+        auth: auth.clone(),
+        users,
+    };
+    common::serve_with("jwt_cookie_auth", &auth, doc, routes, state).await
 }

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_jwt_layer::{
     issue::{OAuth2Error, PasswordGrant},
-    JwtAuth, JwtAuthLayer,
+    JwtAuth,
 };
 use common::{
     AppState, CrossOriginErrors, FormOrJsonError, Json, JsonErrors, TokenResponse, User, Users,
@@ -73,25 +73,14 @@ async fn login(State(state): State<AppState>, request: Request) -> Response {
             Err(rejection) => return rejection.into_response(),
         }
     };
-    state.users.insert(user.clone());
-    let login = state
-        .auth
-        .login(user.id.to_string())
-        .extra("email", &user.email);
-    login.await
+    state.login(&user).await
 }
 
 /// Like `/login` for a JSON user, with the user as the body.
 #[utoipa::path(post, path = "/login_custom", request_body = User,
     responses((status = 201, body = User), JsonErrors, CrossOriginErrors))]
-async fn login_custom(State(state): State<AppState>, Json(user): Json<User>) -> Response {
-    state.users.insert(user.clone());
-    state
-        .auth
-        .login(user.id.to_string())
-        .extra("email", &user.email)
-        .body(Json(user))
-        .await
+async fn login_custom(state: State<AppState>, user: Json<User>) -> Response {
+    common::login(state, user).await
 }
 
 #[derive(OpenApi)]
@@ -110,12 +99,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .resolver(users.resolver())
         .exclude(["/login", "/login_custom", "/schema/*"])
         .build()?;
-    let app = Router::new()
+    let routes = Router::new()
         .route("/login", post(login))
         .route("/login_custom", post(login_custom))
-        .route("/some-path", get(common::some_path))
-        .merge(common::docs(&auth, ApiDoc::openapi()))
-        .layer(JwtAuthLayer::new(auth.clone()))
-        .with_state(AppState { auth, users });
-    common::serve("oauth2_password_bearer", app).await
+        .route("/some-path", get(common::some_path));
+    let state = AppState {
+        auth: auth.clone(),
+        users,
+    };
+    common::serve_with(
+        "oauth2_password_bearer",
+        &auth,
+        ApiDoc::openapi(),
+        routes,
+        state,
+    )
+    .await
 }

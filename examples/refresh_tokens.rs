@@ -18,8 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_jwt_layer::{
-    issue::RefreshTokens, revocation::MemoryRevocationStore, JwtAuth, JwtAuthBuilder, JwtAuthLayer,
-    Token,
+    issue::RefreshTokens, revocation::MemoryRevocationStore, JwtAuth, JwtAuthBuilder, Token,
 };
 use common::{
     AppState, AuthErrors, ErrorBody, FormOrJsonError, Json, JsonErrors, StoreErrors, TokenResponse,
@@ -71,12 +70,7 @@ async fn logout_all(State(state): State<AppState>, token: Token) -> impl IntoRes
 #[utoipa::path(post, path = "/login", request_body = User,
     responses((status = 201, description = "An access token and a refresh token", body = TokenResponse), JsonErrors, StoreErrors))]
 async fn login(State(state): State<AppState>, Json(user): Json<User>) -> Response {
-    state.users.insert(user.clone());
-    state
-        .auth
-        .login(user.id.to_string())
-        .extra("email", &user.email)
-        .await
+    state.login(&user).await
 }
 
 #[derive(OpenApi)]
@@ -131,14 +125,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The shared handlers consult the store too.
     let mut doc = ApiDoc::openapi();
     common::also_answers::<StoreErrors>(&mut doc, &["/logout", "/some-path"]);
-    let app = Router::new()
+    let routes = Router::new()
         .route("/login", post(login))
         .route("/refresh", post(refresh))
         .route("/logout", post(common::logout))
         .route("/logout-all", post(logout_all))
-        .route("/some-path", get(common::some_path))
-        .merge(common::docs(&auth, doc))
-        .layer(JwtAuthLayer::new(auth.clone()))
-        .with_state(AppState { auth, users });
-    common::serve("refresh_tokens", app).await
+        .route("/some-path", get(common::some_path));
+    let state = AppState {
+        auth: auth.clone(),
+        users,
+    };
+    common::serve_with("refresh_tokens", &auth, doc, routes, state).await
 }

@@ -10,7 +10,7 @@ mod common;
 
 use axum::routing::{get, post};
 use axum::Router;
-use axum_jwt_layer::{revocation::MemoryRevocationStore, JwtAuth, JwtAuthLayer};
+use axum_jwt_layer::{revocation::MemoryRevocationStore, JwtAuth};
 use common::{AppState, StoreErrors, User, Users};
 use utoipa::OpenApi;
 
@@ -33,12 +33,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The revocation store is consulted by every route (a full one refuses a login).
     let mut doc = ApiDoc::openapi();
     common::also_answers::<StoreErrors>(&mut doc, &["/login", "/some-path", "/logout"]);
-    let app = Router::new()
+    let routes = Router::new()
         .route("/login", post(common::login))
         .route("/some-path", get(common::some_path))
-        .route("/logout", post(common::logout))
-        .merge(common::docs(&auth, doc))
-        .layer(JwtAuthLayer::new(auth.clone()))
-        .with_state(AppState { auth, users });
-    common::serve("token_revocation", app).await
+        .route("/logout", post(common::logout));
+    let state = AppState {
+        auth: auth.clone(),
+        users,
+    };
+    common::serve_with("token_revocation", &auth, doc, routes, state).await
 }

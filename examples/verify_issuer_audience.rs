@@ -17,32 +17,17 @@
 
 mod common;
 
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use axum_jwt_layer::{AuthUser, JwtAuth, JwtAuthLayer};
-use common::{AuthErrors, Identity, Json, JsonErrors, TokenBody};
+use axum_jwt_layer::JwtAuth;
+use common::Identity;
 use utoipa::OpenApi;
 
 const ISSUER: &str = "https://auth.testserver.local";
 const AUDIENCE: &str = "https://api.testserver.local";
 
-/// Signs a token with `sub` = id, `iss` and `aud`.
-#[utoipa::path(post, path = "/login", request_body = Identity,
-    responses((status = 201, description = "Logged in", body = TokenBody), JsonErrors))]
-async fn login(State(auth): State<JwtAuth<Identity>>, Json(user): Json<Identity>) -> Response {
-    auth.login(user.id).token_body().await
-}
-
-/// The user of a token from the accepted issuer for the accepted audience.
-#[utoipa::path(get, path = "/", responses((status = 200, body = Identity), AuthErrors))]
-async fn handler(AuthUser(user): AuthUser<Identity>) -> Json<Identity> {
-    Json(user)
-}
-
 #[derive(OpenApi)]
-#[openapi(paths(login, handler))]
+#[openapi(paths(common::identity_login, common::identity))]
 struct ApiDoc;
 
 #[tokio::main]
@@ -54,11 +39,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .accepted_issuers([ISSUER])
         .exclude(["/login", "/schema/*"])
         .build()?;
-    let app = Router::new()
-        .route("/login", post(login))
-        .route("/", get(handler))
-        .merge(common::docs(&auth, ApiDoc::openapi()))
-        .layer(JwtAuthLayer::new(auth.clone()))
-        .with_state(auth);
-    common::serve("verify_issuer_audience", app).await
+    let routes = Router::new()
+        .route("/login", post(common::identity_login))
+        .route("/", get(common::identity));
+    common::serve_with(
+        "verify_issuer_audience",
+        &auth,
+        ApiDoc::openapi(),
+        routes,
+        auth.clone(),
+    )
+    .await
 }

@@ -19,8 +19,10 @@ use std::future::{ready, Ready};
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
-use axum_jwt_layer::{JwtAuth, Token};
+use axum_jwt_layer::issue::Login;
+use axum_jwt_layer::{JwtAuth, JwtAuthLayer, Token};
 use http::request::Parts;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::OpenApi;
 use utoipa::{IntoResponses, Modify, PartialSchema, ToSchema};
@@ -159,6 +161,28 @@ pub fn also_answers<R: IntoResponses>(doc: &mut OpenApi, paths: &[&str]) {
     }
 }
 
+/// The app of an example: its `routes` and the docs at `/schema/*` behind the auth layer,
+/// served with `state` by [`serve`] (Litestar: `Litestar(route_handlers=[..],
+/// on_app_init=[auth.on_app_init])`).
+pub async fn serve_with<U, C, S>(
+    name: &str,
+    auth: &JwtAuth<U, C>,
+    doc: OpenApi,
+    routes: Router<S>,
+    state: S,
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    U: Clone + Send + Sync + 'static,
+    C: DeserializeOwned + Clone + Send + Sync + 'static,
+    S: Clone + Send + Sync + 'static,
+{
+    let app = routes
+        .merge(docs(auth, doc))
+        .layer(JwtAuthLayer::new(auth.clone()))
+        .with_state(state);
+    serve(name, app).await
+}
+
 /// Binds `ADDR` (default `127.0.0.1:3000`), prints where it listens, serves until Ctrl-C.
 pub async fn serve(name: &str, app: Router) -> Result<(), Box<dyn std::error::Error>> {
     let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
@@ -180,6 +204,16 @@ pub struct AppState {
     pub users: Users,
 }
 
+impl AppState {
+    /// Stores `user` and starts its login: `sub` = id, the claim `email`.
+    pub fn login(&self, user: &User) -> Login {
+        self.users.insert(user.clone());
+        self.auth
+            .login(user.id.to_string())
+            .extra("email", &user.email)
+    }
+}
+
 /// `POST /login` (JSON user): stores the user, answers 201 with the token delivered the
 /// preset's way and the user as body; the token has `sub` = id and the claim `email`.
 #[utoipa::path(post, path = "/login", request_body = User,
@@ -188,13 +222,7 @@ pub async fn login(
     axum::extract::State(state): axum::extract::State<AppState>,
     Json(user): Json<User>,
 ) -> axum::response::Response {
-    state.users.insert(user.clone());
-    state
-        .auth
-        .login(user.id.to_string())
-        .extra("email", &user.email)
-        .body(Json(user))
-        .await
+    state.login(&user).body(Json(user)).await
 }
 
 /// `GET /some-path`: the authenticated user.
@@ -213,4 +241,24 @@ pub async fn logout(
     token: Token,
 ) -> axum_jwt_layer::issue::Logout {
     state.auth.logout(&token).await
+}
+
+/// `POST /login` `{"id": str}` of the examples without a user table: 201 `{"token": ..}` with
+/// `sub` = id and whatever the app's configuration stamps (issuer, audience).
+#[utoipa::path(post, path = "/login", operation_id = "login", request_body = Identity,
+    responses((status = 201, description = "Logged in", body = TokenBody), JsonErrors))]
+pub async fn identity_login(
+    axum::extract::State(auth): axum::extract::State<JwtAuth<Identity>>,
+    Json(user): Json<Identity>,
+) -> axum::response::Response {
+    auth.login(user.id).token_body().await
+}
+
+/// `GET /` of those examples: the user the token stands for.
+#[utoipa::path(get, path = "/", operation_id = "handler",
+    responses((status = 200, body = Identity), AuthErrors))]
+pub async fn identity(
+    axum_jwt_layer::AuthUser(user): axum_jwt_layer::AuthUser<Identity>,
+) -> Json<Identity> {
+    Json(user)
 }
