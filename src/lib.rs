@@ -86,6 +86,31 @@
 //! unknown `kid`). [`JwtAuthBuilder::verified_token_cache`] lets a token seen again skip the
 //! signature check; it is on by default when an asymmetric algorithm is allowed.
 //!
+//! # Pages
+//!
+//! - [`jwt`]: the JWT backend, from where the token is found to login, logout and refresh.
+//! - [`backend`]: your own scheme (an API key, mTLS, ...) as an [`AuthBackend`], with a worked
+//!   API-key example.
+//! - [`flow`] and [`layer`]: the steps every backend shares, the resolver, the extractors and
+//!   the error mapping; the tower layer.
+//! - [`keys`]: secrets, PEM, DER, JWK and JWK Sets, local or remote.
+//! - [`revocation`]: logout, login families and the stores (memory, Redis).
+//! - [`issue`]: the responses of login, refresh and logout, cookies, the OAuth2 password grant.
+//! - `openapi` (feature `openapi`): the security scheme in utoipa's document.
+//!
+//! # Feature flags
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `cookie` | yes | the cookie token source and cookie delivery (`issue::AuthCookie`) |
+//! | `aws-lc-rs` | yes | jsonwebtoken's aws-lc-rs crypto backend |
+//! | `rust-crypto` | no | jsonwebtoken's pure-Rust crypto backend (RustCrypto) |
+//! | `openapi` | no | `JwtAuth::openapi()`, a utoipa `Modify` registering the scheme |
+//! | `redis` | no | `RedisRevocationStore`: one node or a Redis Cluster, shared by instances |
+//! | `jwks` | no | `JwksSource`: remote JWK Sets over HTTPS (reqwest with rustls) |
+//!
+//! Items behind a feature are marked with it in these docs.
+//!
 //! # Crypto backend
 //!
 //! The features `aws-lc-rs` (default) and `rust-crypto` pick jsonwebtoken's backend:

@@ -190,7 +190,7 @@ impl fmt::Display for CookieProblem {
 }
 
 /// What is wrong with the JWK Set URL
-/// ([`ConfigError::InvalidJwksUrl`](super::ConfigError::InvalidJwksUrl)).
+/// (`ConfigError::InvalidJwksUrl`, feature `jwks`).
 ///
 /// ```
 /// use axum_jwt_layer::error::JwksUrlProblem;

@@ -1,6 +1,6 @@
 //! Issuing, beside the request flow: signing ([`TokenBuilder`]), the responses of login,
 //! refresh and logout ([`Login`], [`Refreshed`], [`Logout`]), cookie delivery
-//! ([`AuthCookie`], feature `cookie`) and the OAuth2 password grant ([`PasswordGrant`],
+//! (`AuthCookie`, feature `cookie`) and the OAuth2 password grant ([`PasswordGrant`],
 //! [`OAuth2Error`]). The `JwtAuth` methods that issue live in `jwt/`; nothing here reads a
 //! request's credential.
 

@@ -1,7 +1,15 @@
 //! Revocation: a [`RevocationStore`] consulted after the signature and claims pass and before
-//! the user resolver (step *revoke*), and written by logout and refresh. The key is the
-//! token's `jti`, never a hash of the token. `store.rs` is the trait and its types,
-//! `memory.rs` and `redis.rs` (feature `redis`) the stores.
+//! the user resolver (step *revoke*), and written by login, logout and refresh. The keys are
+//! the token's `jti`, its login family (`fid`) and its subject, never the token itself.
+//!
+//! A token with a login family is valid only while its family is registered: `login()`
+//! registers it, logout, refresh-token reuse and logout-all remove it, so none of those ever
+//! needs room. [`MemoryRevocationStore`] keeps one process's state within a fixed capacity
+//! (a full store refuses new logins with 503, never a logout) and a cap of live logins per
+//! subject; `RedisRevocationStore` (feature `redis`) shares the same state between instances,
+//! on one node or a Redis Cluster.
+
+// Files: `store.rs` (the trait and its types), `memory.rs`, `redis/` (feature `redis`).
 
 mod memory;
 #[cfg(feature = "redis")]
