@@ -60,7 +60,7 @@ impl<C> fmt::Debug for JwtBackend<C> {
     }
 }
 
-impl<C: DeserializeOwned> JwtBackend<C> {
+impl<C: DeserializeOwned + 'static> JwtBackend<C> {
     /// Every check, through the cache when it is on.
     pub(crate) fn verify(&self, token: &str) -> Result<Token<C>, AuthError> {
         let now = now();
@@ -75,7 +75,7 @@ impl<C: DeserializeOwned> JwtBackend<C> {
     /// Every check, at time `now`, without the cache.
     pub(crate) fn verify_at(&self, token: &str, now: i64) -> Result<Token<C>, AuthError> {
         let payload = self.verifier.verify(token, now)?;
-        Token::from_checked(payload).map_err(|_| {
+        payload.into_token().map_err(|_| {
             let reason = InvalidTokenReason::CustomClaims;
             AuthError::new(AuthErrorKind::InvalidToken(reason))
         })

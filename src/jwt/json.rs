@@ -15,7 +15,19 @@ pub(crate) fn strict_object(bytes: &[u8]) -> Result<Map<String, Value>, ()> {
 }
 
 /// A JSON value whose objects have no duplicate keys.
-struct Strict(Value);
+pub(crate) struct Strict(pub(crate) Value);
+
+impl Strict {
+    /// An array whose objects have no duplicate keys, for visitors of other types.
+    pub(crate) fn visit_seq_strict<'de, A: SeqAccess<'de>>(seq: A) -> Result<Value, A::Error> {
+        StrictVisitor.visit_seq(seq)
+    }
+
+    /// An object without duplicate keys at any depth, for visitors of other types.
+    pub(crate) fn visit_map_strict<'de, A: MapAccess<'de>>(map: A) -> Result<Value, A::Error> {
+        StrictVisitor.visit_map(map)
+    }
+}
 
 impl<'de> Deserialize<'de> for Strict {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -21,7 +21,7 @@ use crate::issue::refresh::{RefreshError, RefreshErrorKind, Refreshed};
 use crate::issue::token::random_id;
 use crate::revocation::{token_ids, Family, Revocation, Rotation, StoreError};
 use crate::time::now;
-use crate::token::{Claims, Token};
+use crate::token::Claims;
 
 #[derive(Deserialize)]
 struct RefreshBody {
@@ -75,7 +75,9 @@ impl<U: 'static, C: 'static> Authenticator<JwtBackend<C>, U> {
         let now = now();
         let verified = self.backend().verifier.verify_refresh(refresh_token, now);
         let Ok(token) = verified.and_then(|payload| {
-            Token::<Claims>::from_checked(payload).map_err(|_| InvalidTokenReason::BadClaim)
+            payload
+                .into_token::<Claims>()
+                .map_err(|_| InvalidTokenReason::BadClaim)
         }) else {
             tracing::debug!("refresh refused: invalid refresh token");
             return Err(self.refresh_error(RefreshErrorKind::Invalid, None));

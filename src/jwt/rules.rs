@@ -2,7 +2,9 @@
 //! required claims, checked on a payload whose signature verified. Held once: the builder
 //! fills them, `build()` derives the refresh-token rules from them.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use super::payload::Payload;
 
 use crate::error::InvalidTokenReason as Reason;
 
@@ -23,7 +25,7 @@ pub(crate) struct Rules {
 }
 
 /// Seconds in a time claim: a finite JSON number between 0 and year 9999.
-fn time_claim(payload: &Map<String, Value>, name: &str) -> Result<Option<i64>, Reason> {
+fn time_claim(payload: &Payload, name: &str) -> Result<Option<i64>, Reason> {
     match payload.get(name) {
         None => Ok(None),
         Some(Value::Number(n)) => match n.as_f64() {
@@ -34,10 +36,7 @@ fn time_claim(payload: &Map<String, Value>, name: &str) -> Result<Option<i64>, R
     }
 }
 
-fn string_claim<'a>(
-    payload: &'a Map<String, Value>,
-    name: &str,
-) -> Result<Option<&'a str>, Reason> {
+fn string_claim<'a>(payload: &'a Payload, name: &str) -> Result<Option<&'a str>, Reason> {
     match payload.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -46,7 +45,7 @@ fn string_claim<'a>(
 }
 
 impl Rules {
-    pub(crate) fn check(&self, payload: &Map<String, Value>, now: i64) -> Result<(), Reason> {
+    pub(crate) fn check(&self, payload: &Payload, now: i64) -> Result<(), Reason> {
         let exp = time_claim(payload, "exp")?;
         let nbf = time_claim(payload, "nbf")?;
         let iat = time_claim(payload, "iat")?;

@@ -3,6 +3,7 @@
 //! Everything that can be decided once lives in [`Verifier`], built by `build()`. The
 //! algorithm always comes from the configuration; the token's `alg` only has to be one of it.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,6 +12,7 @@ use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 
 use super::json::strict_object;
+use super::payload::{Header, Param, Payload};
 use super::rules::Rules;
 use crate::error::InvalidTokenReason as Reason;
 use crate::keys::source::{Failure, KeySource};
@@ -40,6 +42,17 @@ impl Verifier {
     /// The JWS steps: size cap, segments, header, key by `kid`, signature. Returns the decoded
     /// payload segment; nothing in it is checked yet.
     pub(crate) fn verify_jws(&self, token: &str, usage: TokenUse) -> Result<Vec<u8>, Failure> {
+        self.verify_jws_with(token, usage, <[u8]>::to_vec)
+    }
+
+    /// The JWS steps, then `then` on the decoded payload segment. Segments that fit are
+    /// decoded into buffers on the stack, so a usual token costs no allocation here.
+    fn verify_jws_with<R>(
+        &self,
+        token: &str,
+        usage: TokenUse,
+        then: impl FnOnce(&[u8]) -> R,
+    ) -> Result<R, Failure> {
         if token.len() > self.max_size {
             return Err(Reason::TooLarge.into());
         }
@@ -49,12 +62,14 @@ impl Verifier {
         else {
             return Err(Reason::Malformed.into());
         };
-        let header = strict_object(&b64(header_b64)?).map_err(|()| Reason::BadHeader)?;
+        let mut header_buffer = [0u8; 256];
+        let header_bytes = b64_into(header_b64, &mut header_buffer)?;
+        let header = Header::parse(&header_bytes).map_err(|()| Reason::BadHeader)?;
         let algorithm = self.check_header(&header, usage)?;
-        let kid = match header.get("kid") {
+        let kid = match &header.kid {
             None => None,
-            Some(Value::String(kid)) => Some(kid.as_str()),
-            Some(_) => return Err(Reason::BadHeader.into()),
+            Some(Param::Str(kid)) => Some(kid.as_ref()),
+            Some(Param::Other) => return Err(Reason::BadHeader.into()),
         };
         let message = &token[..header_b64.len() + 1 + payload_b64.len()];
         self.keys.with_key(kid, |key| {
@@ -68,57 +83,54 @@ impl Verifier {
                 Err(Reason::BadSignature.into())
             }
         })?;
-        Ok(b64(payload_b64)?)
+        let mut payload_buffer = [0u8; 1024];
+        Ok(then(&b64_into(payload_b64, &mut payload_buffer)?))
     }
 
-    /// Verifies `token` at time `now` (seconds) and returns its checked payload.
-    pub(crate) fn verify(&self, token: &str, now: i64) -> Result<Map<String, Value>, Failure> {
-        let payload = self.verify_jws(token, TokenUse::Access)?;
-        let mut payload = strict_object(&payload).map_err(|()| Reason::BadPayload)?;
-        if let Some(hook) = &self.hook {
-            payload = hook(payload).ok_or(Reason::Vetoed)?;
-        }
+    /// Verifies `token` at time `now` (seconds) and returns its checked payload. Without a
+    /// decode hook the payload is parsed once, straight into its claim slots.
+    pub(crate) fn verify(&self, token: &str, now: i64) -> Result<Payload, Failure> {
+        let parsed = self.verify_jws_with(token, TokenUse::Access, |bytes| match &self.hook {
+            None => Payload::parse(bytes).map_err(|()| Reason::BadPayload),
+            Some(hook) => {
+                let map = strict_object(bytes).map_err(|()| Reason::BadPayload)?;
+                Ok(Payload::from_map(hook(map).ok_or(Reason::Vetoed)?))
+            }
+        })?;
+        let payload = parsed?;
         self.rules.check(&payload, now)?;
         Ok(payload)
     }
 
     /// Verifies a refresh token: `typ` `refresh+jwt`, the refresh audience, no decode hook.
-    pub(crate) fn verify_refresh(
-        &self,
-        token: &str,
-        now: i64,
-    ) -> Result<Map<String, Value>, Reason> {
+    pub(crate) fn verify_refresh(&self, token: &str, now: i64) -> Result<Payload, Reason> {
         let rules = self.refresh_rules.as_ref().ok_or(Reason::WrongType)?;
         // Refresh tokens are signed with local keys: a remote set never holds theirs.
-        let payload =
-            self.verify_jws(token, TokenUse::Refresh)
-                .map_err(|failure| match failure {
-                    Failure::Invalid(reason) => reason,
-                    Failure::KeysUnavailable => Reason::UnknownKey,
-                })?;
-        let payload = strict_object(&payload).map_err(|()| Reason::BadPayload)?;
+        let parsed = self
+            .verify_jws_with(token, TokenUse::Refresh, Payload::parse)
+            .map_err(|failure| match failure {
+                Failure::Invalid(reason) => reason,
+                Failure::KeysUnavailable => Reason::UnknownKey,
+            })?;
+        let payload = parsed.map_err(|()| Reason::BadPayload)?;
         rules.check(&payload, now)?;
         Ok(payload)
     }
 
-    fn check_header(
-        &self,
-        header: &Map<String, Value>,
-        usage: TokenUse,
-    ) -> Result<Algorithm, Reason> {
-        if header.contains_key("crit") || header.contains_key("b64") {
+    fn check_header(&self, header: &Header<'_>, usage: TokenUse) -> Result<Algorithm, Reason> {
+        if header.unsupported {
             return Err(Reason::UnsupportedHeaderParameter);
         }
-        let algorithm = match header.get("alg") {
-            Some(Value::String(alg)) => Algorithm::from_str(alg).ok(),
+        let algorithm = match &header.alg {
+            Some(Param::Str(alg)) => Algorithm::from_str(alg).ok(),
             _ => None,
         }
         .filter(|alg| self.algorithms.contains(alg))
         .ok_or(Reason::AlgorithmNotAllowed)?;
-        let typ = match header.get("typ") {
+        let typ = match &header.typ {
             None => None,
-            Some(Value::String(typ)) => Some(typ.as_str()),
-            Some(_) => return Err(Reason::WrongType),
+            Some(Param::Str(typ)) => Some(typ.as_ref()),
+            Some(Param::Other) => return Err(Reason::WrongType),
         };
         let fits = match usage {
             TokenUse::Access => typ.is_none_or(access_token_typ),
@@ -138,6 +150,18 @@ fn access_token_typ(typ: &str) -> bool {
         _ => typ,
     };
     bare.eq_ignore_ascii_case("jwt") || bare.eq_ignore_ascii_case("at+jwt")
+}
+
+/// [`b64`] into `buffer` when the segment fits, into a new vector otherwise.
+fn b64_into<'b>(segment: &str, buffer: &'b mut [u8]) -> Result<Cow<'b, [u8]>, Reason> {
+    // At most 3 bytes per 4 characters, rounded up.
+    if segment.len().div_ceil(4) * 3 > buffer.len() {
+        return b64(segment).map(Cow::Owned);
+    }
+    let written = URL_SAFE_NO_PAD
+        .decode_slice(segment, buffer)
+        .map_err(|_| Reason::Malformed)?;
+    Ok(Cow::Borrowed(&buffer[..written]))
 }
 
 /// Strict base64url: no padding, no `+` or `/`, no whitespace, canonical trailing bits.
