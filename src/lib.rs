@@ -64,6 +64,13 @@
 //! Every rejection goes through one [`ErrorHandler`](flow::ErrorHandler); the default answers
 //! `{"status_code": N, "detail": ".."}` with a description from a fixed set.
 //!
+//! # Authorization
+//!
+//! Per route, behind the layer: [`authz::RequireScopes`], [`authz::RequireRoles`] and
+//! [`authz::RequireGuard`] as `route_layer`s, [`authz::Scoped`] and [`authz::Grants`] as
+//! extractors. A valid token without what the route requires gets 403 `insufficient_scope`;
+//! a request without one, 401.
+//!
 //! # Other schemes
 //!
 //! [`JwtAuthLayer`] is the general [`AuthLayer`] with the JWT backend ([`jwt::JwtBackend`]).
@@ -132,9 +139,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-// Top to bottom: openapi -> jwt -> layer -> flow -> backend, issue -> revocation -> keys ->
-// the model (token, error, time, response). `tests/module_graph.rs` checks that imports only
+// Top to bottom: openapi -> jwt -> layer -> authz -> flow -> backend, issue -> revocation ->
+// keys -> the model (token, error, time, response). `tests/module_graph.rs` checks that imports only
 // run downwards and that no files import each other in a cycle.
+pub mod authz;
 pub mod backend;
 pub mod error;
 pub mod flow;

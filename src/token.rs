@@ -1,4 +1,5 @@
-//! [`Token`]: the verified claims of a request.
+//! [`Token`]: the verified claims of a request, and [`ClaimPath`]: where inside them a value
+//! such as a role list sits.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -104,5 +105,80 @@ impl Audience {
             Self::Many(many) => many,
         };
         slice.iter().map(String::as_str)
+    }
+}
+
+/// Where a claim sits inside the payload: a top-level claim name followed by the keys of the
+/// JSON objects below it, such as `realm_access.roles` (Keycloak) or
+/// `resource_access.my-client.roles`. Roles are read at these paths (see
+/// [`JwtAuthBuilder::role_claims`](crate::JwtAuthBuilder::role_claims)).
+///
+/// A string is split at every `.`; a claim whose name holds a dot (Auth0's namespaced
+/// `https://example.com/roles`) is given as segments with [`ClaimPath::from_segments`].
+/// `build()` refuses an empty path, an empty segment and a registered claim (`sub`, `exp`, ..)
+/// as the first segment.
+///
+/// ```
+/// use axum_jwt_layer::authz::ClaimPath;
+///
+/// let keycloak = ClaimPath::from("realm_access.roles");
+/// assert_eq!(keycloak.segments().collect::<Vec<_>>(), ["realm_access", "roles"]);
+/// let auth0 = ClaimPath::from_segments(["https://example.com/roles"]);
+/// assert_eq!(auth0.segments().count(), 1);
+/// assert_eq!(keycloak.to_string(), "realm_access.roles");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClaimPath {
+    segments: Vec<String>,
+}
+
+impl ClaimPath {
+    /// A path from its segments, each taken as it is (dots included).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::authz::ClaimPath;
+    /// let path = ClaimPath::from_segments(["resource_access", "my.client", "roles"]);
+    /// assert_eq!(path.segments().nth(1), Some("my.client"));
+    /// ```
+    pub fn from_segments<S: Into<String>>(segments: impl IntoIterator<Item = S>) -> Self {
+        Self {
+            segments: segments.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// The segments, the claim name first.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::authz::ClaimPath;
+    /// assert_eq!(ClaimPath::from("groups").segments().collect::<Vec<_>>(), ["groups"]);
+    /// ```
+    pub fn segments(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().map(String::as_str)
+    }
+
+    /// Whether `build()` accepts the path: at least one segment, none empty, and a first
+    /// segment that is not a registered claim (those are not in the custom claims).
+    pub(crate) fn is_usable(&self) -> bool {
+        let first = self.segments.first().map(String::as_str);
+        first.is_some_and(|name| !REGISTERED.contains(&name))
+            && self.segments.iter().all(|segment| !segment.is_empty())
+    }
+}
+
+impl From<&str> for ClaimPath {
+    fn from(dotted: &str) -> Self {
+        Self::from_segments(dotted.split('.'))
+    }
+}
+
+impl From<String> for ClaimPath {
+    fn from(dotted: String) -> Self {
+        Self::from(dotted.as_str())
+    }
+}
+
+impl std::fmt::Display for ClaimPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.segments.join("."))
     }
 }

@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["openapi"],
     &["jwt"],
     &["layer"],
+    &["authz"],
     &["flow"],
     &["backend", "issue"],
     &["revocation"],

@@ -24,6 +24,8 @@ use http::StatusCode;
 pub struct AuthError {
     kind: AuthErrorKind,
     source: Option<Arc<dyn StdError + Send + Sync>>,
+    /// The scopes a refused route requires, space-separated (RFC 6750 `scope` attribute).
+    scope: Option<Arc<str>>,
 }
 
 /// The kinds of [`AuthError`].
@@ -63,6 +65,16 @@ pub enum AuthErrorKind {
     /// An unsafe request from another origin carrying only credentials a browser attaches by
     /// itself (cookies): 403, without a challenge (cross-origin protection).
     CrossOriginRequest,
+    /// A valid token without a scope the route requires: 403 `insufficient_scope`, with the
+    /// required scopes in the challenge's `scope` attribute
+    /// ([`RequireScopes`](crate::authz::RequireScopes), [`Scoped`](crate::authz::Scoped)).
+    InsufficientScope,
+    /// A valid token without a role the route requires: 403 `insufficient_scope`
+    /// ([`RequireRoles`](crate::authz::RequireRoles)).
+    MissingRole,
+    /// A valid token whose token or user a route's predicate refused: 403
+    /// `insufficient_scope` ([`RequireGuard`](crate::authz::RequireGuard)).
+    GuardRefused,
 }
 
 /// Why a request was malformed (400 `invalid_request`).
@@ -190,14 +202,44 @@ impl AuthError {
     /// assert_eq!(error.kind(), AuthErrorKind::UserNotFound);
     /// ```
     pub fn new(kind: AuthErrorKind) -> Self {
-        Self { kind, source: None }
+        Self {
+            kind,
+            source: None,
+            scope: None,
+        }
     }
 
     pub(crate) fn with_source(
         kind: AuthErrorKind,
         source: Option<Arc<dyn StdError + Send + Sync>>,
     ) -> Self {
-        Self { kind, source }
+        Self {
+            kind,
+            source,
+            scope: None,
+        }
+    }
+
+    /// [`AuthErrorKind::InsufficientScope`] for a route requiring `scope` (space-separated
+    /// scope tokens, checked when the requirement was built).
+    pub(crate) fn insufficient_scope(scope: Arc<str>) -> Self {
+        Self {
+            kind: AuthErrorKind::InsufficientScope,
+            source: None,
+            scope: Some(scope),
+        }
+    }
+
+    /// The scopes the refused route requires, space-separated, for an
+    /// [`AuthErrorKind::InsufficientScope`] raised by a scope requirement; the default error
+    /// handler puts them in the challenge's `scope` attribute.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthError, error::AuthErrorKind};
+    /// assert_eq!(AuthError::new(AuthErrorKind::InsufficientScope).required_scope(), None);
+    /// ```
+    pub fn required_scope(&self) -> Option<&str> {
+        self.scope.as_deref()
     }
 
     /// What went wrong.
@@ -225,7 +267,10 @@ impl AuthError {
             | AuthErrorKind::Revoked
             | AuthErrorKind::CredentialRefused => StatusCode::UNAUTHORIZED,
             AuthErrorKind::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            AuthErrorKind::CrossOriginRequest => StatusCode::FORBIDDEN,
+            AuthErrorKind::CrossOriginRequest
+            | AuthErrorKind::InsufficientScope
+            | AuthErrorKind::MissingRole
+            | AuthErrorKind::GuardRefused => StatusCode::FORBIDDEN,
             AuthErrorKind::ResolverFailed => StatusCode::INTERNAL_SERVER_ERROR,
             AuthErrorKind::StoreUnavailable
             | AuthErrorKind::KeysUnavailable
@@ -247,6 +292,9 @@ impl AuthError {
             | AuthErrorKind::UserNotFound
             | AuthErrorKind::Revoked
             | AuthErrorKind::CredentialRefused => Some("invalid_token"),
+            AuthErrorKind::InsufficientScope
+            | AuthErrorKind::MissingRole
+            | AuthErrorKind::GuardRefused => Some("insufficient_scope"),
             AuthErrorKind::MissingToken
             | AuthErrorKind::CrossOriginRequest
             | AuthErrorKind::ResolverFailed
@@ -273,6 +321,9 @@ impl AuthError {
             | AuthErrorKind::Revoked => "Invalid or expired token",
             AuthErrorKind::CredentialRefused => "Invalid credentials",
             AuthErrorKind::CrossOriginRequest => "Cross-origin request refused",
+            AuthErrorKind::InsufficientScope => "Insufficient scope",
+            AuthErrorKind::MissingRole => "Required role missing",
+            AuthErrorKind::GuardRefused => "Access denied",
             AuthErrorKind::ResolverFailed => "Internal server error",
             AuthErrorKind::StoreUnavailable
             | AuthErrorKind::KeysUnavailable

@@ -84,6 +84,14 @@ pub enum ConfigError {
     /// A trusted origin for cross-origin protection is not `http(s)://host[:port]`.
     #[error("trusted origin `{0}` must be `https://host[:port]` (or http), with nothing after it")]
     InvalidTrustedOrigin(String),
+    /// A role claim path is empty, has an empty segment (`a..b`), or starts at a registered
+    /// claim (`sub`, `exp`, ..).
+    #[error("role claim path `{0}` is unusable: empty, an empty segment, or a registered claim")]
+    InvalidClaimPath(String),
+    /// A required scope is empty or has a character outside RFC 6749's scope-token set
+    /// (visible ASCII but `"` and `\`).
+    #[error("scope `{0}` is not a scope token: printable ASCII without spaces, `\"` or `\\`")]
+    InvalidScope(String),
     /// The realm is not printable ASCII without quotes and backslashes.
     #[error("realm must be printable ASCII without `\"` or `\\`")]
     InvalidRealm,

@@ -1,12 +1,17 @@
 //! Step *attach*: the credential and [`AuthUser`] go into the request extensions, where the
-//! extractors find them ([`AuthUser`] and [`Token`], required or optional).
+//! extractors find them ([`AuthUser`] and [`Token`], required or optional). Every request
+//! the layer lets through also carries a [`GuardContext`] for the authorization guards behind
+//! it.
+
+use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::StatusCode;
 
-use crate::token::Token;
+use super::reject::Reject;
+use crate::token::{ClaimPath, Token};
 
 /// The authenticated user, as the resolver returned it.
 ///
@@ -27,6 +32,15 @@ pub struct AuthUser<U>(pub U);
 /// Marks a request the layer skipped: extractors can tell "excluded" from "no layer".
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Excluded;
+
+/// What the authorization guards behind the layer need from its configuration: how to answer
+/// a refusal (the error handler and the realm) and where the roles are. Put on every request
+/// the layer passes on, excluded ones included, so a guard answers as the layer would.
+#[derive(Clone)]
+pub(crate) struct GuardContext {
+    pub(crate) reject: Arc<Reject>,
+    pub(crate) role_claims: Arc<[ClaimPath]>,
+}
 
 /// Marks a request authenticated by a configuration without a resolver: no [`AuthUser`].
 #[derive(Debug, Clone, Copy)]

@@ -19,6 +19,7 @@ use crate::backend::AuthBackend;
 use crate::error::{AuthError, ConfigError, DurationSetting};
 use crate::response::valid_realm;
 use crate::revocation::ErasedStore;
+use crate::token::ClaimPath;
 
 /// An authentication configuration: a backend ([`AuthBackend`]) and the steps every backend
 /// shares. Cheap to clone (one `Arc`). [`JwtAuth`](crate::JwtAuth) is the one for JWT; build
@@ -222,6 +223,16 @@ impl<B: AuthBackend, U: Clone + Send + Sync + 'static> AuthenticatorBuilder<B, U
         self
     }
 
+    /// Claim paths holding the credential's roles, for
+    /// [`RequireRoles`](crate::authz::RequireRoles) (see
+    /// [`JwtAuthBuilder::role_claims`](crate::JwtAuthBuilder::role_claims)).
+    pub fn role_claims<P: Into<ClaimPath>>(mut self, paths: impl IntoIterator<Item = P>) -> Self {
+        self.settings
+            .role_claims
+            .extend(paths.into_iter().map(Into::into));
+        self
+    }
+
     /// Turns cross-origin protection on or off (default off for a custom backend: turn it on
     /// when its credential is a cookie). See
     /// [`JwtAuthBuilder::cross_origin_protection`](crate::JwtAuthBuilder::cross_origin_protection).
@@ -278,6 +289,8 @@ pub(crate) struct Settings<B, U> {
     pub(crate) trusted_origins: Vec<String>,
     pub(crate) cross_origin_exempt: Vec<String>,
     pub(crate) resolver_timeout: Option<Duration>,
+    /// Where roles sit in the claims (for `RequireRoles`).
+    pub(crate) role_claims: Vec<ClaimPath>,
 }
 
 impl<B, U> Settings<B, U> {
@@ -293,6 +306,7 @@ impl<B, U> Settings<B, U> {
             trusted_origins: Vec::new(),
             cross_origin_exempt: Vec::new(),
             resolver_timeout: None,
+            role_claims: Vec::new(),
         }
     }
 
@@ -325,6 +339,9 @@ impl<B, U> Settings<B, U> {
                 DurationSetting::ResolverTimeout,
             ));
         }
+        if let Some(path) = self.role_claims.iter().find(|path| !path.is_usable()) {
+            return Err(ConfigError::InvalidClaimPath(path.to_string()));
+        }
         let skip = Excludes::build(&self.excludes, self.exclude_methods, self.allow_exclude_all)?;
         let origin = match self.cross_origin.unwrap_or(ambient) {
             true => Some(CrossOrigin::new(
@@ -333,12 +350,12 @@ impl<B, U> Settings<B, U> {
             )?),
             false => None,
         };
-        let reject = Reject {
+        let reject = Arc::new(Reject {
             handler: self
                 .error_handler
                 .unwrap_or_else(|| Box::new(DefaultErrorHandler)),
             realm: self.realm,
-        };
+        });
         let resolve = self.resolve.unwrap_or_else(|| Arc::new(WithoutResolver));
         Ok(Authenticator {
             inner: Arc::new(Shared {
@@ -349,6 +366,7 @@ impl<B, U> Settings<B, U> {
                 resolve,
                 resolver_timeout: self.resolver_timeout,
                 reject,
+                role_claims: self.role_claims.into(),
             }),
         })
     }

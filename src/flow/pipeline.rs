@@ -19,6 +19,7 @@ use super::{attach, authenticate, revoke};
 use crate::backend::AuthBackend;
 use crate::error::AuthError;
 use crate::revocation::ErasedStore;
+use crate::token::ClaimPath;
 
 /// Everything the flow needs, shared by every request (behind one `Arc`).
 pub(crate) struct Shared<B, U> {
@@ -30,7 +31,9 @@ pub(crate) struct Shared<B, U> {
     pub(crate) resolve: Arc<dyn Resolve<B, U>>,
     /// How long the resolver may take; `None`: no deadline.
     pub(crate) resolver_timeout: Option<Duration>,
-    pub(crate) reject: Reject,
+    pub(crate) reject: Arc<Reject>,
+    /// Where roles sit in the claims, for the authorization guards behind the layer.
+    pub(crate) role_claims: Arc<[ClaimPath]>,
 }
 
 /// The steps of one authenticated request. `resolver` is `None` for a configuration that

@@ -39,13 +39,21 @@ where
 
 /// The default response: `{"status_code": N, "detail": ".."}` and, on 400 and 401, a
 /// `WWW-Authenticate: Bearer realm=".."` challenge with the RFC 6750 `error` attribute when
-/// a token was presented.
+/// a token was presented. A 403 of an authorization guard (scope, role or predicate) carries
+/// `error="insufficient_scope"` (RFC 6750 §3.1), with `scope=".."` when scopes were
+/// required; the cross-origin 403 carries no challenge.
 ///
 /// ```
 /// use axum_jwt_layer::{AuthError, error::AuthErrorKind, flow::{DefaultErrorHandler, ErrorHandler}};
 ///
 /// let response = DefaultErrorHandler.handle(&AuthError::new(AuthErrorKind::MissingToken), "api");
 /// assert_eq!(response.headers()["www-authenticate"], r#"Bearer realm="api""#);
+/// let response = DefaultErrorHandler.handle(&AuthError::new(AuthErrorKind::MissingRole), "api");
+/// assert_eq!(response.status(), 403);
+/// assert_eq!(
+///     response.headers()["www-authenticate"],
+///     r#"Bearer realm="api", error="insufficient_scope", error_description="Required role missing""#
+/// );
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultErrorHandler;
@@ -56,17 +64,19 @@ impl ErrorHandler for DefaultErrorHandler {
         let detail = error.detail();
         let mut response = json_error(status, detail);
         let headers = response.headers_mut();
-        // A challenge asks for credentials: 400 and 401 only (a cross-origin 403 is not about them).
-        if matches!(status.as_u16(), 400 | 401) {
-            let challenge = match error.rfc6750_error() {
-                Some(code) => {
-                    format!(
-                        r#"Bearer realm="{realm}", error="{code}", error_description="{detail}""#
-                    )
-                }
-                None => format!(r#"Bearer realm="{realm}""#),
-            };
-            // The realm was checked at build(); the rest is from a fixed ASCII set.
+        // A challenge asks for credentials (400 and 401) or for a token with more privileges
+        // (403 insufficient_scope); a cross-origin 403 is about neither.
+        let code = error.rfc6750_error();
+        if matches!(status.as_u16(), 400 | 401) || code == Some("insufficient_scope") {
+            let mut challenge = format!(r#"Bearer realm="{realm}""#);
+            if let Some(code) = code {
+                challenge += &format!(r#", error="{code}", error_description="{detail}""#);
+            }
+            if let Some(scope) = error.required_scope() {
+                challenge += &format!(r#", scope="{scope}""#);
+            }
+            // The realm was checked at build(), the scopes when their requirement was built;
+            // the rest is from a fixed ASCII set.
             if let Ok(value) = HeaderValue::from_str(&challenge) {
                 headers.insert(WWW_AUTHENTICATE, value);
             }

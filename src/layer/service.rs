@@ -11,7 +11,7 @@ use tower_service::Service;
 
 use super::future::ResponseFuture;
 use crate::backend::AuthBackend;
-use crate::flow::attach::Excluded;
+use crate::flow::attach::{Excluded, GuardContext};
 use crate::flow::authenticator::Authenticator;
 
 /// The service made by [`AuthLayer`](crate::AuthLayer) (and so by
@@ -82,6 +82,11 @@ where
                 return ResponseFuture::refused(shared.reject.refuse(&error));
             }
         }
+        // For the authorization guards behind the layer: one way to answer, as the layer does.
+        request.extensions_mut().insert(GuardContext {
+            reject: Arc::clone(&shared.reject),
+            role_claims: Arc::clone(&shared.role_claims),
+        });
         // Step 1, skip: a skipped request carries no identity.
         if shared.skip.skips(&request) {
             request.extensions_mut().insert(Excluded);

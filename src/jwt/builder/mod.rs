@@ -385,4 +385,33 @@ where
         self.flow.resolver_timeout = Some(limit);
         self
     }
+
+    /// Claim paths holding the token's roles, for
+    /// [`RequireRoles`](crate::authz::RequireRoles) and
+    /// [`Grants`](crate::authz::Grants): `roles`, `groups`, Keycloak's `realm_access.roles`
+    /// or `resource_access.<client>.roles` (see [`ClaimPath`](crate::authz::ClaimPath)).
+    /// A token's roles are the strings of every array of strings found at these paths; a
+    /// missing path, or a value of another type there, grants no role. None by default.
+    /// An unusable path fails `build()` with
+    /// [`ConfigError::InvalidClaimPath`](crate::ConfigError::InvalidClaimPath).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{ConfigError, JwtAuth};
+    /// let auth = JwtAuth::<()>::builder()
+    ///     .secret([7u8; 32])
+    ///     .role_claims(["roles", "realm_access.roles", "resource_access.my-api.roles"])
+    ///     .build();
+    /// assert!(auth.is_ok());
+    /// let empty_segment = JwtAuth::<()>::builder().secret([7u8; 32]).role_claims(["realm_access..roles"]).build();
+    /// assert!(matches!(empty_segment, Err(ConfigError::InvalidClaimPath(_))));
+    /// ```
+    pub fn role_claims<P: Into<crate::token::ClaimPath>>(
+        mut self,
+        paths: impl IntoIterator<Item = P>,
+    ) -> Self {
+        self.flow
+            .role_claims
+            .extend(paths.into_iter().map(Into::into));
+        self
+    }
 }
