@@ -45,7 +45,8 @@ async fn login(State(auth): State<JwtAuth<Identity>>, Json(user): Json<Identity>
 }
 
 /// The user, whose id is the subject as the hook left it.
-#[utoipa::path(get, path = "/", responses((status = 200, body = Identity), AuthErrors))]
+#[utoipa::path(get, path = "/",
+    responses((status = 200, description = "The authenticated user", body = Identity), AuthErrors))]
 async fn handler(AuthUser(user): AuthUser<Identity>) -> Json<Identity> {
     Json(user)
 }

@@ -83,7 +83,7 @@ async fn login(State(state): State<AppState>, request: Request) -> Response {
 
 /// Like `/login` for a JSON user, with the user as the body.
 #[utoipa::path(post, path = "/login_custom", request_body = User,
-    responses((status = 201, body = User), JsonErrors, CrossOriginErrors))]
+    responses((status = 201, description = "Logged in; the user as the body", body = User), JsonErrors, CrossOriginErrors))]
 async fn login_custom(State(state): State<AppState>, Json(user): Json<User>) -> Response {
     state.users.insert(user.clone());
     state

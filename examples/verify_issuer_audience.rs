@@ -36,7 +36,8 @@ async fn login(State(auth): State<JwtAuth<Identity>>, Json(user): Json<Identity>
 }
 
 /// The user of a token from the accepted issuer for the accepted audience.
-#[utoipa::path(get, path = "/", responses((status = 200, body = Identity), AuthErrors))]
+#[utoipa::path(get, path = "/",
+    responses((status = 200, description = "The authenticated user", body = Identity), AuthErrors))]
 async fn handler(AuthUser(user): AuthUser<Identity>) -> Json<Identity> {
     Json(user)
 }

@@ -198,7 +198,8 @@ pub async fn login(
 }
 
 /// `GET /some-path`: the authenticated user.
-#[utoipa::path(get, path = "/some-path", responses((status = 200, body = User), AuthErrors))]
+#[utoipa::path(get, path = "/some-path",
+    responses((status = 200, description = "The authenticated user", body = User), AuthErrors))]
 pub async fn some_path(
     axum_jwt_layer::AuthUser(user): axum_jwt_layer::AuthUser<User>,
 ) -> Json<User> {
