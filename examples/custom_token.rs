@@ -57,7 +57,8 @@ async fn login(State(auth): State<Auth>, Json(request): Json<Flagged>) -> Respon
 }
 
 /// The user and the flag, read from the typed claims.
-#[utoipa::path(get, path = "/", responses((status = 200, body = Flagged), AuthErrors))]
+#[utoipa::path(get, path = "/",
+    responses((status = 200, description = "The user and the flag", body = Flagged), AuthErrors))]
 async fn handler(AuthUser(user): AuthUser<Identity>, token: Token<CustomClaims>) -> Json<Flagged> {
     Json(Flagged {
         id: user.id,

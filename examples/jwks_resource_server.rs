@@ -116,7 +116,7 @@ struct Verified {
 
 /// `GET /some-path`: who the token is for, and all its claims.
 #[utoipa::path(get, path = "/some-path",
-    responses((status = 200, body = Verified), AuthErrors,
+    responses((status = 200, description = "Who the token is for, and its claims", body = Verified), AuthErrors,
               (status = 503, description = "No trusted keys are loaded yet: the JWK Set could not be fetched", body = ErrorBody)))]
 async fn some_path(token: Token) -> Json<Verified> {
     Json(Verified {
@@ -240,7 +240,7 @@ async fn jwks(State(issuer): State<Issuer>) -> impl IntoResponse {
 
 /// `POST /token`: a token for `sub`, signed with the current key.
 #[utoipa::path(post, path = "/token", request_body = TokenRequest,
-    responses((status = 201, body = AccessToken), JsonErrors,
+    responses((status = 201, description = "The signed token", body = AccessToken), JsonErrors,
               (status = 400, description = "Not valid JSON, or a subject that is empty or has control characters", body = ErrorBody),
               (status = 500, description = "The token could not be signed", body = ErrorBody)))]
 async fn token(State(issuer): State<Issuer>, Json(request): Json<TokenRequest>) -> Response {
@@ -275,7 +275,7 @@ async fn token(State(issuer): State<Issuer>, Json(request): Json<TokenRequest>) 
 
 /// `POST /rotate`: a new current key; the old one stays published.
 #[utoipa::path(post, path = "/rotate",
-    responses((status = 201, body = Rotated),
+    responses((status = 201, description = "The new current key", body = Rotated),
               (status = 500, description = "The new key could not be generated", body = ErrorBody)))]
 async fn rotate(State(issuer): State<Issuer>) -> Response {
     let _rotation = issuer.rotation.lock().await;

@@ -78,7 +78,7 @@ async fn login(State(state): State<AppState>, request: Request) -> Response {
 
 /// Like `/login` for a JSON user, with the user as the body.
 #[utoipa::path(post, path = "/login_custom", request_body = User,
-    responses((status = 201, body = User), JsonErrors, CrossOriginErrors))]
+    responses((status = 201, description = "Logged in; the user as the body", body = User), JsonErrors, CrossOriginErrors))]
 async fn login_custom(state: State<AppState>, user: Json<User>) -> Response {
     common::login(state, user).await
 }

@@ -105,8 +105,7 @@ impl Modify for OpenApiSecurity {
         openapi
             .components
             .get_or_insert_with(Components::new)
-            .security_schemes
-            .insert(self.name.clone(), self.scheme.clone());
+            .add_security_scheme(self.name.clone(), self.scheme.clone());
         for (path, item) in openapi.paths.paths.iter_mut() {
             let operations = [
                 (http::Method::GET, &mut item.get),

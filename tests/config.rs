@@ -547,7 +547,7 @@ fn build_works_with_both_jsonwebtoken_backends_in_the_graph() {
     // And jsonwebtoken used directly (as an application does) works after build().
     let decoded = jsonwebtoken::decode::<serde_json::Value>(
         &jwt,
-        &jsonwebtoken::DecodingKey::from_secret(&[9u8; 64]),
+        &jsonwebtoken::DecodingKey::from_secret(&[9u8; 64]).unwrap(),
         &{
             let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
             validation.validate_aud = false;

@@ -263,7 +263,7 @@ fn hand_made(key: &[u8], sub: &str, iat: i64, exp: i64) -> String {
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &claims,
-        &jsonwebtoken::EncodingKey::from_secret(key),
+        &jsonwebtoken::EncodingKey::from_secret(key).unwrap(),
     )
     .unwrap()
 }

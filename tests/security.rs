@@ -396,7 +396,7 @@ async fn case_28_non_object_trailing_garbage_bom_and_bad_utf8_are_refused() {
     ];
     for payload in &bad_payloads {
         let message = format!("{}.{}", b64(HS256.as_bytes()), b64(payload));
-        let key = jsonwebtoken::EncodingKey::from_secret(SECRET);
+        let key = jsonwebtoken::EncodingKey::from_secret(SECRET).unwrap();
         let sig = jsonwebtoken::crypto::sign(message.as_bytes(), &key, Algorithm::HS256).unwrap();
         assert_token_refused(&app, &calls, &format!("{message}.{sig}")).await;
     }

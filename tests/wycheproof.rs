@@ -33,7 +33,7 @@ const DISAGREEMENTS: &[(u64, &str)] = &[
 /// Groups whose key type the crate does not implement, and why.
 fn unsupported(jwk: &serde_json::Value) -> Option<&'static str> {
     match jwk["crv"].as_str() {
-        Some("P-521") => Some("ES512 on P-521: jsonwebtoken 10 has no ES512, nor does the crate"),
+        Some("P-521") => Some("ES512 on P-521: jsonwebtoken 12 has no ES512, nor does the crate"),
         _ => None,
     }
 }

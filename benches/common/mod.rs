@@ -35,7 +35,7 @@ pub async fn hand_written(mut request: Request, next: Next) -> Response {
     else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    let key = DecodingKey::from_secret(SECRET);
+    let key = DecodingKey::from_secret(SECRET).unwrap();
     let validation = Validation::new(jsonwebtoken::Algorithm::HS256);
     match decode::<serde_json::Map<String, serde_json::Value>>(token, &key, &validation) {
         Ok(data) => {

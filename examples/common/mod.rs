@@ -226,7 +226,8 @@ pub async fn login(
 }
 
 /// `GET /some-path`: the authenticated user.
-#[utoipa::path(get, path = "/some-path", responses((status = 200, body = User), AuthErrors))]
+#[utoipa::path(get, path = "/some-path",
+    responses((status = 200, description = "The authenticated user", body = User), AuthErrors))]
 pub async fn some_path(
     axum_jwt_layer::AuthUser(user): axum_jwt_layer::AuthUser<User>,
 ) -> Json<User> {
@@ -256,7 +257,7 @@ pub async fn identity_login(
 
 /// `GET /` of those examples: the user the token stands for.
 #[utoipa::path(get, path = "/", operation_id = "handler",
-    responses((status = 200, body = Identity), AuthErrors))]
+    responses((status = 200, description = "The authenticated user", body = Identity), AuthErrors))]
 pub async fn identity(
     axum_jwt_layer::AuthUser(user): axum_jwt_layer::AuthUser<Identity>,
 ) -> Json<Identity> {

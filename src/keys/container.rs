@@ -5,7 +5,7 @@
 //! wrong; it does no crypto.
 
 use pkcs1::{RsaPrivateKey, RsaPublicKey};
-use pkcs8::PrivateKeyInfo;
+use pkcs8::PrivateKeyInfoRef;
 use sec1::EcPrivateKey;
 use spki::der::asn1::{AnyRef, UintRef};
 use spki::der::{self, Decode, ErrorKind, Reader, SliceReader, Tag, Tagged};
@@ -99,11 +99,17 @@ pub(crate) struct Pkcs8<'a> {
 }
 
 pub(crate) fn pkcs8(der: &[u8]) -> Result<Pkcs8<'_>, Problem> {
-    let info = PrivateKeyInfo::from_der(der).map_err(problem)?;
+    let info = PrivateKeyInfoRef::from_der(der).map_err(problem)?;
+    // pkcs8 0.11 hands the v2 public key over as a BIT STRING; one that is not whole bytes
+    // is refused, as pkcs8 0.10 refused it while decoding.
+    let public = match info.public_key {
+        Some(bits) => Some(bits.as_bytes().ok_or(UNEXPECTED)?),
+        None => None,
+    };
     Ok(Pkcs8 {
         kind: algorithm(&info.algorithm)?,
-        private: info.private_key,
-        public: info.public_key,
+        private: info.private_key.as_bytes(),
+        public,
     })
 }
 

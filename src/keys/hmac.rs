@@ -44,7 +44,7 @@ fn prepare(secret: &[u8], algorithm: Algorithm) -> Option<Prepared> {
 
 #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
 fn prepare(secret: &[u8], algorithm: Algorithm) -> Option<Prepared> {
-    use hmac::Mac as _;
+    use hmac::KeyInit as _;
     match algorithm {
         Algorithm::HS256 => hmac::Hmac::new_from_slice(secret)
             .ok()

@@ -43,7 +43,9 @@ impl Shape {
 /// A key after parsing.
 pub(crate) struct Parsed {
     pub(crate) shape: Shape,
-    pub(crate) decoding: DecodingKey,
+    /// The verifying half. `None` only for an empty HMAC secret, which jsonwebtoken does not
+    /// hold (since 12); `KeySet::build` refuses it as shorter than any HMAC algorithm allows.
+    pub(crate) decoding: Option<DecodingKey>,
     pub(crate) encoding: Option<EncodingKey>,
     /// A JWK's `alg`: the only algorithm the key serves.
     pub(crate) jwk_alg: Option<Algorithm>,
@@ -81,8 +83,9 @@ impl Key {
         let mut halves = match &self.source {
             Source::Hmac(secret) => Halves {
                 shape: Shape::Hmac(secret.len()),
-                decoding: Some(DecodingKey::from_secret(secret)),
-                encoding: Some(EncodingKey::from_secret(secret)),
+                // Both `None` only when the secret is empty (see `Parsed::decoding`).
+                decoding: DecodingKey::from_secret(secret).ok(),
+                encoding: EncodingKey::from_secret(secret).ok(),
             },
             Source::Public { pem, bytes } => public(&document(*pem, bytes, false)?)?,
             Source::Private { pem, bytes } => private(&document(*pem, bytes, true)?)?,
@@ -94,17 +97,21 @@ impl Key {
         };
         if let Some(public) = &self.public {
             let public = public.parse()?;
-            if halves.encoding.is_none() || public.encoding.is_some() {
+            if !signs(halves.shape, halves.encoding.as_ref())
+                || signs(public.shape, public.encoding.as_ref())
+            {
                 return Err(Refusal::Invalid(KeyProblem::WithPublicNotPublic));
             }
             if !public.shape.same_type(halves.shape) {
                 return Err(Refusal::Invalid(KeyProblem::PublicOfAnotherType));
             }
-            halves.decoding = Some(public.decoding);
+            halves.decoding = public.decoding;
         }
-        let decoding = halves
-            .decoding
-            .ok_or(Refusal::Invalid(KeyProblem::MissingPublicHalf))?;
+        // A private key without its public half; an empty HMAC secret goes on to be refused
+        // as too short by `KeySet::build`.
+        if halves.decoding.is_none() && !matches!(halves.shape, Shape::Hmac(_)) {
+            return Err(Refusal::Invalid(KeyProblem::MissingPublicHalf));
+        }
         if let Shape::Rsa(bits) = halves.shape {
             if !(2048..=8192).contains(&bits) {
                 return Err(Refusal::RsaSize(bits));
@@ -112,12 +119,18 @@ impl Key {
         }
         Ok(Parsed {
             shape: halves.shape,
-            decoding,
+            decoding: halves.decoding,
             encoding: halves.encoding,
             jwk_alg,
             kid: self.kid().map(str::to_owned),
         })
     }
+}
+
+/// Whether a key signs: a private key, or an HMAC secret (an empty one too, though jsonwebtoken
+/// holds no halves for it).
+fn signs(shape: Shape, encoding: Option<&EncodingKey>) -> bool {
+    encoding.is_some() || matches!(shape, Shape::Hmac(_))
 }
 
 /// The DER document of a PEM or DER input, checking the PEM label fits the constructor.
@@ -260,7 +273,10 @@ fn from_jwk(jwk: &Jwk) -> Result<(Halves, Option<Algorithm>), Refusal> {
         ),
     };
     let (shape, decoding) = match &jwk.algorithm {
-        AlgorithmParameters::RSA(rsa) => rsa_decoding(&b64url(&rsa.n)?, &b64url(&rsa.e)?)?,
+        AlgorithmParameters::RSA(rsa) => {
+            let (shape, decoding) = rsa_decoding(&b64url(&rsa.n)?, &b64url(&rsa.e)?)?;
+            (shape, Some(decoding))
+        }
         AlgorithmParameters::EllipticCurve(ec) => {
             let shape = match ec.curve {
                 EllipticCurve::P256 => Shape::P256,
@@ -273,11 +289,11 @@ fn from_jwk(jwk: &Jwk) -> Result<(Halves, Option<Algorithm>), Refusal> {
             let mut point = vec![4];
             point.extend(b64url(&ec.x)?);
             point.extend(b64url(&ec.y)?);
-            (shape, point_decoding(shape, &point)?)
+            (shape, Some(point_decoding(shape, &point)?))
         }
         AlgorithmParameters::OctetKeyPair(okp) if okp.curve == EllipticCurve::Ed25519 => {
             let shape = Shape::Ed25519;
-            (shape, point_decoding(shape, &b64url(&okp.x)?)?)
+            (shape, Some(point_decoding(shape, &b64url(&okp.x)?)?))
         }
         AlgorithmParameters::OctetKeyPair(_) => {
             let problem = KeyProblem::UnsupportedOkpCurve;
@@ -285,7 +301,18 @@ fn from_jwk(jwk: &Jwk) -> Result<(Halves, Option<Algorithm>), Refusal> {
         }
         AlgorithmParameters::OctetKey(oct) => {
             let secret = b64url(&oct.value)?;
-            (Shape::Hmac(secret.len()), DecodingKey::from_secret(&secret))
+            // `None` only when the secret is empty (see `Parsed::decoding`).
+            (
+                Shape::Hmac(secret.len()),
+                DecodingKey::from_secret(&secret).ok(),
+            )
+        }
+        // `AlgorithmParameters::Other` (since jsonwebtoken 11): a `kty` it does not know, or
+        // members that do not fit their `kty`; and any type a later version adds (the enum is
+        // `non_exhaustive`).
+        _ => {
+            let problem = KeyProblem::UnsupportedKeyType;
+            return Err(Refusal::NotForSignatures(problem));
         }
     };
     if alg.is_some_and(|alg| !shape.permits(alg)) {
@@ -293,7 +320,7 @@ fn from_jwk(jwk: &Jwk) -> Result<(Halves, Option<Algorithm>), Refusal> {
     }
     let halves = Halves {
         shape,
-        decoding: Some(decoding),
+        decoding,
         encoding: None,
     };
     Ok((halves, alg))

@@ -221,7 +221,13 @@ impl KeySet {
                     }
                 }
             }
-            let entry = KeyEntry::new(key.kid, key.decoding, key.encoding, served);
+            // Only an empty HMAC secret has no verifying half, and the check above refused it
+            // (every HMAC algorithm needs 32 bytes or more); were one to get here, it is left
+            // out, and the coverage check below still sees what is missing.
+            let Some(decoding) = key.decoding else {
+                continue;
+            };
+            let entry = KeyEntry::new(key.kid, decoding, key.encoding, served);
             probe(&entry).map_err(|problem| ConfigError::InvalidKey {
                 key: label(index, entry.kid.as_deref()),
                 problem,
@@ -283,7 +289,11 @@ impl KeySet {
                     return Err(RemoteSetProblem::DuplicateKid);
                 }
             }
-            entries.push(KeyEntry::new(key.kid, key.decoding, None, algorithms));
+            // Only an HMAC secret can lack a verifying half, and those are skipped above.
+            let Some(decoding) = key.decoding else {
+                continue;
+            };
+            entries.push(KeyEntry::new(key.kid, decoding, None, algorithms));
         }
         if entries.is_empty() {
             return Err(RemoteSetProblem::NoUsableKeys);
@@ -355,7 +365,15 @@ pub(crate) fn ensure_crypto_backend() -> Result<(), ConfigError> {
         {
             let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
         }
-        let probe = EncodingKey::from_secret(&[0u8; 32]);
+        // jsonwebtoken 12 says whether it has a provider without panicking (10 panicked on the
+        // first use, and left a provider behind that panicked for good).
+        if jsonwebtoken::crypto::CryptoProvider::try_get_default().is_none() {
+            return false;
+        }
+        let Ok(probe) = EncodingKey::from_secret(&[0u8; 32]) else {
+            return false;
+        };
+        // A provider the application installed may still panic rather than sign.
         std::panic::catch_unwind(|| jsonwebtoken::crypto::sign(b"probe", &probe, Algorithm::HS256))
             .map(|signed| signed.is_ok())
             .unwrap_or(false)

@@ -137,7 +137,7 @@ pub fn crypto_ready() {
 pub fn raw_token(header: &str, payload: &str, key: &[u8], alg: Algorithm) -> String {
     crypto_ready();
     let message = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
-    let key = jsonwebtoken::EncodingKey::from_secret(key);
+    let key = jsonwebtoken::EncodingKey::from_secret(key).unwrap();
     let signature = jsonwebtoken::crypto::sign(message.as_bytes(), &key, alg).unwrap();
     format!("{message}.{signature}")
 }

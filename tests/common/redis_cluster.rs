@@ -84,7 +84,13 @@ impl Node {
 
     pub async fn client(&self) -> redis::aio::MultiplexedConnection {
         let client = redis::Client::open(self.url()).unwrap();
-        client.get_multiplexed_async_connection().await.unwrap()
+        // No response timeout, as in redis 0.32: 1.x gives up after 500 ms by default, before
+        // a `WAIT 1 2000` here has answered.
+        let config = redis::AsyncConnectionConfig::new().set_response_timeout(None);
+        client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .unwrap()
     }
 }
 

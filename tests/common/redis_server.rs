@@ -100,7 +100,12 @@ impl RedisServer {
 
     pub async fn client(&self) -> redis::aio::MultiplexedConnection {
         let client = redis::Client::open(self.url()).unwrap();
-        client.get_multiplexed_async_connection().await.unwrap()
+        // No response timeout, as in redis 0.32 (1.x gives up after 500 ms by default).
+        let config = redis::AsyncConnectionConfig::new().set_response_timeout(None);
+        client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .unwrap()
     }
 }
 

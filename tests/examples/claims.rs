@@ -26,7 +26,7 @@ fn mint(mut claims: Value) -> String {
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &claims,
-        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()).unwrap(),
     )
     .unwrap()
 }
@@ -124,7 +124,7 @@ fn verify_issuer_audience_example_accepts_only_its_issuer_and_audience() {
     validation.set_issuer(&["https://auth.testserver.local"]);
     let claims = jsonwebtoken::decode::<Value>(
         &jwt,
-        &jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes()),
+        &jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes()).unwrap(),
         &validation,
     )
     .unwrap()

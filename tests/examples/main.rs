@@ -185,7 +185,7 @@ fn jwt_auth_example_honours_its_contract() {
     validation.set_required_spec_claims(&["exp", "sub", "iat"]);
     let claims = jsonwebtoken::decode::<serde_json::Value>(
         &jwt,
-        &jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes()),
+        &jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes()).unwrap(),
         &validation,
     )
     .unwrap()

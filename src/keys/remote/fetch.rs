@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use http::header::{ACCEPT, CACHE_CONTROL};
 use http::HeaderMap;
-use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
 use serde::Deserialize as _;
 use serde_json::Value;
 
@@ -93,6 +93,9 @@ pub(crate) fn members(body: &[u8]) -> Result<Vec<Jwk>, JwksError> {
     Ok(keys
         .iter()
         .filter_map(|member| Jwk::deserialize(member).ok())
+        // jsonwebtoken (since 11) reads an unknown `kty`, or members that do not fit their
+        // `kty`, as `Other` instead of failing: skipped here as before, not counted as unusable.
+        .filter(|jwk| !matches!(jwk.algorithm, AlgorithmParameters::Other(_)))
         .collect())
 }
 

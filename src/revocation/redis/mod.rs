@@ -85,10 +85,10 @@ impl RedisRevocationStore {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(unavailable)?;
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Duration::from_secs(2))
-            .set_response_timeout(Duration::from_secs(2))
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(2)))
             .set_number_of_retries(2)
-            .set_max_delay(500);
+            .set_max_delay(Duration::from_millis(500));
         let connection = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(unavailable)?;
