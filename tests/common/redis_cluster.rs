@@ -203,6 +203,36 @@ impl RedisCluster {
         }
         panic!("no node serves slot {slot}");
     }
+
+    /// The index of a replica of the master at index `master`, from `CLUSTER NODES`.
+    pub fn replica_of(&self, master: usize) -> Option<usize> {
+        let asked = self.nodes.iter().find(|n| n.child.is_some())?;
+        let output = Command::new("redis-cli")
+            .args(["-p", &asked.port.to_string(), "cluster", "nodes"])
+            .output()
+            .ok()?;
+        let listing = String::from_utf8_lossy(&output.stdout);
+        // Each line: <id> <ip:port@bus> <flags> <master id or -> ...
+        let lines: Vec<Vec<&str>> = listing
+            .lines()
+            .map(|line| line.split(' ').collect())
+            .filter(|fields: &Vec<&str>| fields.len() > 3)
+            .collect();
+        let port_of = |address: &str| -> Option<u16> {
+            address
+                .split(['@', ':'])
+                .nth(1)
+                .and_then(|p| p.parse().ok())
+        };
+        let master_id = lines
+            .iter()
+            .find(|fields| port_of(fields[1]) == Some(self.nodes[master].port))?[0];
+        let replica = lines
+            .iter()
+            .find(|fields| fields[2].contains("slave") && fields[3] == master_id)?;
+        let port = port_of(replica[1])?;
+        self.nodes.iter().position(|n| n.port == port)
+    }
 }
 
 impl Drop for RedisCluster {
