@@ -14,6 +14,8 @@ mod hmac;
 mod key;
 mod parse;
 mod pem;
+#[cfg(feature = "aws-lc-rs")]
+mod public;
 #[cfg(feature = "jwks")]
 pub(crate) mod remote;
 pub(crate) mod set;
