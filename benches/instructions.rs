@@ -1,52 +1,102 @@
-//! Instructions per request, for a count that noise does not move: run one router `N` times
+//! Instructions per request, for a count that noise does not move: run one case `N` times
 //! under callgrind, once with `N = 0` and once with a large `N`, and divide the difference.
+//! Every run signs the same 2,001 fresh tokens before it starts, so the signing cancels out.
 //!
 //! ```sh
 //! cargo bench --bench instructions --no-run
 //! BIN=$(ls -t target/release/deps/instructions-* | grep -v '\.d$' | head -1)
-//! for app in bare_axum from_fn_jsonwebtoken_decode jwt_auth_layer; do
+//! for case in bare_axum from_fn_jsonwebtoken_decode from_fn_bad_signature \
+//!     jwt_auth_layer jwt_auth_layer_first_sight jwt_auth_layer_bad_signature; do
 //!   for n in 0 2000; do
-//!     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" "$app" "$n" 2>&1 \
+//!     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" "$case" "$n" 2>&1 \
 //!       | grep -o 'Collected : [0-9]*'
 //!   done
 //! done
 //! ```
 //!
-//! `cargo bench --bench instructions` alone (no arguments) sends one request through each
-//! router and prints this usage.
+//! `cargo bench --bench instructions` alone (no arguments) sends one request of each case
+//! and prints this usage.
 
 mod common;
 
 use std::hint::black_box;
 
-use common::{apps, request};
+use axum::http::StatusCode;
+use axum::Router;
+use common::{apps, layer_auth, request, token};
 use tower::ServiceExt as _;
+
+/// Fresh tokens signed by every run, whatever the case.
+const FRESH: u64 = 2_001;
+
+/// The same token with one character of its signature changed (still valid base64url).
+fn bad_signature(token: &str) -> String {
+    let dot = token.rfind('.').unwrap();
+    let mut bytes = token.as_bytes().to_vec();
+    let at = dot + 1 + (bytes.len() - dot - 1) / 2;
+    bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(bytes).unwrap()
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let (token, apps) = apps();
+    let (valid, [(_, bare), (_, manual), (_, layered)]) = apps();
+    let forged = bad_signature(&valid);
+    // The layered router's configuration, for fresh tokens it has never seen.
+    let signer = layer_auth();
+    let fresh: Vec<String> = (1..=FRESH).map(|n| token(&signer, n)).collect();
+    let repeat = |token: &str| vec![token.to_owned(); FRESH as usize];
+    let cases: [(&str, &Router, Vec<String>, StatusCode); 6] = [
+        ("bare_axum", &bare, repeat(&valid), StatusCode::OK),
+        (
+            "from_fn_jsonwebtoken_decode",
+            &manual,
+            repeat(&valid),
+            StatusCode::OK,
+        ),
+        (
+            "from_fn_bad_signature",
+            &manual,
+            repeat(&forged),
+            StatusCode::UNAUTHORIZED,
+        ),
+        ("jwt_auth_layer", &layered, repeat(&valid), StatusCode::OK),
+        (
+            "jwt_auth_layer_first_sight",
+            &layered,
+            fresh,
+            StatusCode::OK,
+        ),
+        (
+            "jwt_auth_layer_bad_signature",
+            &layered,
+            repeat(&forged),
+            StatusCode::UNAUTHORIZED,
+        ),
+    ];
+    // The first request of each case warms its lazy paths; it is sent in both runs.
+    for (name, app, tokens, expected) in &cases {
+        let response = runtime.block_on(Router::clone(app).oneshot(request(&tokens[0])));
+        assert_eq!(response.unwrap().status(), *expected, "{name}");
+    }
     let (name, count) = match args.as_slice() {
         [name, count] => (name.as_str(), count.parse::<usize>().unwrap()),
         _ => {
-            for (name, app) in &apps {
-                let response = runtime.block_on(app.clone().oneshot(request(&token)));
-                assert_eq!(response.unwrap().status(), 200, "{name}");
-            }
-            println!(
-                "usage: instructions <bare_axum|from_fn_jsonwebtoken_decode|jwt_auth_layer> <N>"
-            );
+            let names: Vec<&str> = cases.iter().map(|c| c.0).collect();
+            println!("usage: instructions <{}> <N < {FRESH}>", names.join("|"));
             return;
         }
     };
-    let (_, app) = apps
+    let (_, app, tokens, expected) = cases
         .iter()
-        .find(|(n, _)| *n == name)
-        .expect("a router name");
-    for _ in 0..count {
-        let response = runtime.block_on(app.clone().oneshot(black_box(request(&token))));
-        assert_eq!(response.unwrap().status(), 200);
+        .find(|(n, ..)| *n == name)
+        .expect("a case name");
+    // The first token was sent above: start after it, so a first sight is a first sight.
+    for token in tokens.iter().skip(1).take(count) {
+        let response = runtime.block_on(Router::clone(app).oneshot(black_box(request(token))));
+        assert_eq!(response.unwrap().status(), *expected);
     }
 }

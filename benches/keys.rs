@@ -1,14 +1,23 @@
-//! Per-request cost by algorithm (HS256, RS256, ES256, EdDSA): `JwtAuthLayer` without and
-//! with the verified-token cache, against a hand-written `from_fn` middleware calling
-//! `jsonwebtoken::decode` with a key built once, and bare axum, in one run.
+//! Per-request cost by algorithm (HS256, RS256, ES256, EdDSA), in one run: bare axum; a
+//! hand-written `from_fn` middleware calling `jsonwebtoken::decode` with a key and a
+//! `Validation` built once (a valid token, and one with a bad signature); `JwtAuthLayer` with
+//! its default configuration, for a token seen for the first time (a fresh token per request),
+//! a token seen before, and a bad signature. Allocations per request are counted by a counting
+//! global allocator.
 //!
-//! `cargo bench --bench keys` prints criterion's numbers, then a table of ratios.
+//! `cargo bench --bench keys` prints criterion's numbers, then a table of ratios against the
+//! hand-written middleware and the allocations per request.
 
+// The counting global allocator below needs `unsafe impl GlobalAlloc`.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::convert::Infallible;
 use std::hint::black_box;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -26,9 +35,47 @@ use jsonwebtoken::{decode, DecodingKey, Validation};
 use serde_json::{Map, Value};
 use tower::ServiceExt as _;
 
+/// Counts every allocation (and reallocation) of the process.
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is forwarded to the system allocator unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
 const SECRET: &[u8] = b"bench-secret-0123456789-abcdefghij";
 const JWKS: &str = include_str!("../tests/fixtures/jwks.json");
-const VARIANTS: [&str; 3] = ["hand_written", "layer", "layer_cached"];
+const ALGORITHMS: [&str; 4] = ["HS256", "RS256", "ES256", "EdDSA"];
+const VARIANTS: [&str; 5] = [
+    "hand_written",
+    "hand_written_bad_signature",
+    "layer_first_sight",
+    "layer_seen_before",
+    "layer_bad_signature",
+];
 
 /// An algorithm, its signing key for the crate, and its verifying key for jsonwebtoken.
 struct Case {
@@ -116,71 +163,159 @@ async fn hand_written(
     }
 }
 
-fn auth(case: &Case, cache: bool) -> JwtAuth<String> {
-    let builder = JwtAuth::<String>::builder()
+/// The layer as a user gets it: the key, the algorithm, a resolver; everything else default.
+fn auth(case: &Case) -> JwtAuth<String> {
+    JwtAuth::<String>::builder()
         .key(case.signing.clone())
         .algorithms([case.algorithm])
-        .resolver(|token: Token, _parts| async move { Ok::<_, Infallible>(Some(token.sub)) });
-    // Explicit both ways: the cache is on by default for asymmetric algorithms.
-    let capacity = if cache { 1_024 } else { 0 };
-    builder.verified_token_cache(capacity).build().unwrap()
+        .resolver(|token: Token, _parts| async move { Ok::<_, Infallible>(Some(token.sub)) })
+        .build()
+        .unwrap()
 }
 
-fn layered(auth: JwtAuth<String>) -> Router {
-    Router::new()
+/// A token for `user-42` with an `email` and a fixed-width serial `n`, so that every token
+/// of a run has the same size whatever its serial.
+fn token(auth: &JwtAuth<String>, serial: u64) -> String {
+    auth.create_token("user-42")
+        .extra("email", "a@example.com")
+        .extra("n", format!("{serial:012}"))
+        .sign()
+        .unwrap()
+}
+
+/// The same token with one character of its signature changed (still valid base64url).
+fn bad_signature(token: &str) -> String {
+    let dot = token.rfind('.').unwrap();
+    let mut bytes = token.as_bytes().to_vec();
+    let at = dot + 1 + (bytes.len() - dot - 1) / 2;
+    bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(bytes).unwrap()
+}
+
+/// The routers and tokens of one algorithm.
+struct Apps {
+    hand: Router,
+    layer: Router,
+    auth: JwtAuth<String>,
+    valid: String,
+    forged: String,
+}
+
+fn apps(case: Case) -> Apps {
+    let auth = auth(&case);
+    let valid = token(&auth, 0);
+    let forged = bad_signature(&valid);
+    let mut validation = Validation::new(case.algorithm);
+    validation.leeway = 60;
+    let hand = Router::new()
+        .route(
+            "/me",
+            get(|axum::Extension(sub): axum::Extension<String>| async move { sub }),
+        )
+        .layer(middleware::from_fn_with_state(
+            Arc::new((case.decoding, validation)),
+            hand_written,
+        ));
+    let layer = Router::new()
         .route(
             "/me",
             get(|AuthUser(sub): AuthUser<String>| async move { sub }),
         )
-        .layer(JwtAuthLayer::new(auth))
+        .layer(JwtAuthLayer::new(auth.clone()));
+    Apps {
+        hand,
+        layer,
+        auth,
+        valid,
+        forged,
+    }
 }
 
-fn bench(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    let mut measure = |group: &str, name: &str, app: Router, token: &str| {
-        let status = runtime
+fn timing(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    group
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+}
+
+/// Fresh tokens are signed outside the timed part, this many at a time.
+const CHUNK: u64 = 256;
+
+fn bench(c: &mut Criterion, runtime: &tokio::runtime::Runtime, all: &[(String, Apps)]) {
+    let status = |app: &Router, token: &str| {
+        runtime
             .block_on(app.clone().oneshot(request(token)))
             .unwrap()
-            .status();
-        assert_eq!(status, StatusCode::OK, "{group}/{name}");
-        let mut group = c.benchmark_group(group);
-        group
-            .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(3));
-        group.bench_function(name, |b| {
-            b.iter(|| runtime.block_on(app.clone().oneshot(black_box(request(token)))))
-        });
-        group.finish();
+            .status()
     };
 
     let bare = Router::new().route("/me", get(|| async { "user-42" }));
-    measure("keys_bare", "bare_axum", bare, "none");
+    let mut group = c.benchmark_group("keys_bare");
+    timing(&mut group);
+    group.bench_function("bare_axum", |b| {
+        b.iter(|| runtime.block_on(bare.clone().oneshot(black_box(request("none")))))
+    });
+    group.finish();
 
-    for case in cases() {
-        let (plain, cached) = (auth(&case, false), auth(&case, true));
-        let token = plain
-            .create_token("user-42")
-            .extra("email", "a@example.com")
-            .sign()
-            .unwrap();
-        let group = format!("keys_{:?}", case.algorithm);
-        let mut validation = Validation::new(case.algorithm);
-        validation.leeway = 60;
-        let manual = Router::new()
-            .route(
-                "/me",
-                get(|axum::Extension(sub): axum::Extension<String>| async move { sub }),
-            )
-            .layer(middleware::from_fn_with_state(
-                Arc::new((case.decoding, validation)),
-                hand_written,
-            ));
-        measure(&group, VARIANTS[0], manual, &token);
-        measure(&group, VARIANTS[1], layered(plain), &token);
-        measure(&group, VARIANTS[2], layered(cached), &token);
+    for (name, apps) in all {
+        let mut group = c.benchmark_group(format!("keys_{name}"));
+        timing(&mut group);
+        let fixed = [
+            (VARIANTS[0], &apps.hand, &apps.valid, StatusCode::OK),
+            (
+                VARIANTS[1],
+                &apps.hand,
+                &apps.forged,
+                StatusCode::UNAUTHORIZED,
+            ),
+            (VARIANTS[3], &apps.layer, &apps.valid, StatusCode::OK),
+            (
+                VARIANTS[4],
+                &apps.layer,
+                &apps.forged,
+                StatusCode::UNAUTHORIZED,
+            ),
+        ];
+        for (variant, app, token, expected) in fixed {
+            assert_eq!(status(app, token), expected, "{name}/{variant}");
+            group.bench_function(variant, |b| {
+                b.iter(|| runtime.block_on(app.clone().oneshot(black_box(request(token)))))
+            });
+        }
+        // A token never seen before on every request: signed in chunks outside the timing.
+        let mut serial = 1_000;
+        group.bench_function(VARIANTS[2], |b| {
+            b.iter_custom(|iterations| {
+                let mut spent = Duration::ZERO;
+                let mut left = iterations;
+                while left > 0 {
+                    let chunk = left.min(CHUNK);
+                    let tokens: Vec<String> =
+                        (0..chunk).map(|i| token(&apps.auth, serial + i)).collect();
+                    serial += chunk;
+                    left -= chunk;
+                    let started = Instant::now();
+                    for token in &tokens {
+                        let response =
+                            runtime.block_on(apps.layer.clone().oneshot(black_box(request(token))));
+                        black_box(response.unwrap());
+                    }
+                    spent += started.elapsed();
+                }
+                spent
+            })
+        });
+        group.finish();
     }
+}
+
+/// Allocations per request of `app` over `tokens` (requests built beforehand, not counted).
+fn allocations(runtime: &tokio::runtime::Runtime, app: &Router, tokens: &[String]) -> f64 {
+    let requests: Vec<Request> = tokens.iter().map(|t| request(t)).collect();
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for request in requests {
+        black_box(runtime.block_on(app.clone().oneshot(request)).unwrap());
+    }
+    (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / tokens.len() as f64
 }
 
 /// Mean ns per request from criterion's estimates of this run.
@@ -195,29 +330,72 @@ fn mean_ns(group: &str, name: &str) -> Option<f64> {
 }
 
 fn main() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let all: Vec<(String, Apps)> = cases()
+        .into_iter()
+        .map(|case| (format!("{:?}", case.algorithm), apps(case)))
+        .collect();
     let mut criterion = Criterion::default().configure_from_args();
-    bench(&mut criterion);
+    bench(&mut criterion, &runtime, &all);
     criterion.final_summary();
+
+    // Allocations: 200 requests each, after a first one that warms every lazy path.
+    let bare = Router::new().route("/me", get(|| async { "user-42" }));
+    let once = |app: &Router, token: &str| allocations(&runtime, app, &[token.to_owned()]);
+    once(&bare, "none");
+    let bare_allocations = allocations(&runtime, &bare, &vec!["none".to_owned(); 200]);
+    let mut counted = Vec::new();
+    for (_, apps) in &all {
+        once(&apps.hand, &apps.valid);
+        once(&apps.layer, &apps.valid);
+        let fresh: Vec<String> = (0..200)
+            .map(|i| token(&apps.auth, 10_000_000 + i))
+            .collect();
+        let repeat = |token: &str| vec![token.to_owned(); 200];
+        counted.push([
+            allocations(&runtime, &apps.hand, &repeat(&apps.valid)),
+            allocations(&runtime, &apps.hand, &repeat(&apps.forged)),
+            allocations(&runtime, &apps.layer, &fresh),
+            allocations(&runtime, &apps.layer, &repeat(&apps.valid)),
+            allocations(&runtime, &apps.layer, &repeat(&apps.forged)),
+        ]);
+    }
+
     let Some(bare) = mean_ns("keys_bare", "bare_axum") else {
         return;
     };
-    println!("\nns per request (bare axum {bare:.0} ns); ratios against hand-written jsonwebtoken::decode");
+    println!("\nns per request, bare axum {bare:.0} ns ({bare_allocations:.0} allocations)");
+    println!("ratios: the layer against the hand-written jsonwebtoken::decode middleware, same token kind");
     println!(
-        "{:<6} {:>13} {:>9} {:>14} {:>12} {:>19}",
-        "alg", "hand-written", "layer", "layer+cache", "layer/hand", "layer+cache/hand"
+        "{:<6} {:>9} {:>9} | {:>11} {:>11} {:>9} | {:>11} {:>11} {:>9}",
+        "alg",
+        "hand ns",
+        "hand bad",
+        "first sight",
+        "seen before",
+        "bad sig",
+        "allocs 1st",
+        "allocs seen",
+        "hand"
     );
-    for algorithm in ["HS256", "RS256", "ES256", "EdDSA"] {
-        let group = format!("keys_{algorithm}");
+    for (name, allocs) in ALGORITHMS.iter().zip(&counted) {
+        let group = format!("keys_{name}");
         let means: Option<Vec<f64>> = VARIANTS.iter().map(|v| mean_ns(&group, v)).collect();
-        let Some([hand, layer, cached]) =
-            means.as_deref().and_then(|m| <[f64; 3]>::try_from(m).ok())
+        let Some([hand, hand_bad, first, seen, bad]) =
+            means.as_deref().and_then(|m| <[f64; 5]>::try_from(m).ok())
         else {
             continue;
         };
         println!(
-            "{algorithm:<6} {hand:>13.0} {layer:>9.0} {cached:>14.0} {:>12.2} {:>19.2}",
-            layer / hand,
-            cached / hand
+            "{name:<6} {hand:>9.0} {hand_bad:>9.0} | {:>11.3} {:>11.3} {:>9.3} | {:>11.1} {:>11.1} {:>9.1}",
+            first / hand,
+            seen / hand,
+            bad / hand_bad,
+            allocs[2],
+            allocs[3],
+            allocs[0],
         );
     }
 }

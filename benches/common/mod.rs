@@ -1,13 +1,14 @@
 //! What the benchmarks share: the HS256 secret, the request, the hand-written middleware a
-//! careful user writes today, and the three routers compared (bare axum, that middleware,
+//! careful user writes today (key and `Validation` built once), and the three routers compared (bare axum, that middleware,
 //! `JwtAuthLayer`). Only names that stayed at the crate root are used, so the same file
 //! measures an older checkout too.
 #![allow(dead_code)]
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -25,8 +26,13 @@ pub fn request(token: &str) -> Request {
         .unwrap()
 }
 
-/// What a user writes by hand: parse the header, `jsonwebtoken::decode`, insert the claims.
-pub async fn hand_written(mut request: Request, next: Next) -> Response {
+/// What a user writes by hand: parse the header, `jsonwebtoken::decode` with a key and a
+/// `Validation` built once, insert the subject.
+pub async fn hand_written(
+    State(key): State<Arc<(DecodingKey, Validation)>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let Some(token) = request
         .headers()
         .get("authorization")
@@ -35,9 +41,7 @@ pub async fn hand_written(mut request: Request, next: Next) -> Response {
     else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    let key = DecodingKey::from_secret(SECRET).unwrap();
-    let validation = Validation::new(jsonwebtoken::Algorithm::HS256);
-    match decode::<serde_json::Map<String, serde_json::Value>>(token, &key, &validation) {
+    match decode::<serde_json::Map<String, serde_json::Value>>(token, &key.0, &key.1) {
         Ok(data) => {
             let sub = data
                 .claims
@@ -52,26 +56,44 @@ pub async fn hand_written(mut request: Request, next: Next) -> Response {
     }
 }
 
-/// A token with an `email` claim, and the three routers serving `GET /me`: bare axum, the
-/// hand-written middleware, and `JwtAuthLayer` with a resolver returning the subject.
-pub fn apps() -> (String, [(&'static str, Router); 3]) {
-    let auth = JwtAuth::<String>::builder()
+/// The layer's configuration: the secret and a resolver returning the subject; everything
+/// else default.
+pub fn layer_auth() -> JwtAuth<String> {
+    JwtAuth::<String>::builder()
         .secret(SECRET)
         .resolver(|token: Token, _parts| async move { Ok::<_, Infallible>(Some(token.sub)) })
         .build()
-        .unwrap();
-    let token = auth
-        .create_token("user-42")
+        .unwrap()
+}
+
+/// A token for `user-42` with an `email` and a fixed-width serial `n` (every token the
+/// same size whatever its serial).
+pub fn token(auth: &JwtAuth<String>, serial: u64) -> String {
+    auth.create_token("user-42")
         .extra("email", "a@example.com")
+        .extra("n", format!("{serial:012}"))
         .sign()
-        .unwrap();
+        .unwrap()
+}
+
+/// A token with an `email` claim, and the three routers serving `GET /me`: bare axum, the
+/// hand-written middleware, and `JwtAuthLayer` with a resolver returning the subject.
+pub fn apps() -> (String, [(&'static str, Router); 3]) {
+    let auth = layer_auth();
+    let token = token(&auth, 0);
     let bare: Router = Router::new().route("/me", get(|| async { "user-42" }));
     let manual: Router = Router::new()
         .route(
             "/me",
             get(|axum::Extension(sub): axum::Extension<String>| async move { sub }),
         )
-        .layer(middleware::from_fn(hand_written));
+        .layer(middleware::from_fn_with_state(
+            Arc::new((
+                DecodingKey::from_secret(SECRET).unwrap(),
+                Validation::new(jsonwebtoken::Algorithm::HS256),
+            )),
+            hand_written,
+        ));
     let layered: Router = Router::new()
         .route(
             "/me",
