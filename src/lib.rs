@@ -91,7 +91,7 @@
 //! With the feature `jwks`, `JwtAuthBuilder::jwks` takes the keys from a remote JWK Set
 //! instead (`JwksSource`: fetched, refreshed in the background, one shared refetch for an
 //! unknown `kid`). [`JwtAuthBuilder::verified_token_cache`] lets a token seen again skip the
-//! signature check; it is on by default when an asymmetric algorithm is allowed.
+//! signature check; it is on by default (4,096 tokens).
 //!
 //! # Pages
 //!

@@ -103,3 +103,49 @@ async fn only_the_same_token_string_hits() {
     );
     assert_eq!(calls.count(), 1);
 }
+
+/// Counts the full verifications of `builder`'s configuration: its decode hook runs after a
+/// signature verified, never on a cache hit.
+fn counting_verifications(
+    builder: axum_jwt_layer::JwtAuthBuilder<common::User>,
+) -> (
+    axum::Router,
+    axum_jwt_layer::JwtAuth<common::User>,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let verified = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = verified.clone();
+    let auth = builder
+        .decode_hook(move |payload| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Some(payload)
+        })
+        .build()
+        .unwrap();
+    (router(auth.clone()), auth, verified)
+}
+
+/// The cache is on by default for HMAC too: the same HS256 token is verified once, each
+/// request still resolved; `verified_token_cache(0)` turns it off.
+#[tokio::test]
+async fn hs256_tokens_are_cached_by_default_and_zero_turns_it_off() {
+    use std::sync::atomic::Ordering;
+    for (capacity, expected) in [(None, 1), (Some(0), 3)] {
+        let (builder, calls) = common::builder();
+        let builder = match capacity {
+            Some(capacity) => builder.verified_token_cache(capacity),
+            None => builder,
+        };
+        let (app, auth, verified) = counting_verifications(builder);
+        let jwt = auth.create_token("alice").sign().unwrap();
+        for _ in 0..3 {
+            assert_eq!(
+                bearer(&app, "/some-path", &jwt).await.status,
+                StatusCode::OK
+            );
+        }
+        assert_eq!(verified.load(Ordering::SeqCst), expected, "{capacity:?}");
+        assert_eq!(calls.count(), 3, "the resolver runs on every request");
+    }
+}

@@ -106,25 +106,18 @@ pub(crate) fn verify_cached<C>(
     Ok(verified)
 }
 
-/// The capacity of the cache when the allow-list has an asymmetric algorithm and
+/// The capacity of the cache when
 /// [`JwtAuthBuilder::verified_token_cache`](crate::JwtAuthBuilder::verified_token_cache) was not called.
 pub(crate) const DEFAULT_CAPACITY: usize = 4_096;
 
-/// For `build()`: the configured cache, or the default one. On by default only when an
-/// asymmetric algorithm is allowed: there the signature check dominates (about 10 to 25 times
-/// a hit, `benches/keys.rs`); for HMAC alone a hit saves about half, and a stream of one-off
-/// tokens would pay the insert for nothing.
-pub(crate) fn build_cache<C>(
-    capacity: Option<usize>,
-    algorithms: &[jsonwebtoken::Algorithm],
-) -> Option<Box<dyn VerifiedTokens<C>>>
+/// For `build()`: the configured cache, or the default one (on, for every algorithm: a hit
+/// skips base64, JSON and the signature; `benches/keys.rs` and `benches/instructions.rs`
+/// measure what it saves and what an insert costs a token seen once).
+pub(crate) fn build_cache<C>(capacity: Option<usize>) -> Option<Box<dyn VerifiedTokens<C>>>
 where
     C: Clone + Send + Sync + 'static,
 {
-    let asymmetric = algorithms
-        .iter()
-        .any(|a| a.family() != jsonwebtoken::AlgorithmFamily::Hmac);
-    let capacity = capacity.unwrap_or(if asymmetric { DEFAULT_CAPACITY } else { 0 });
+    let capacity = capacity.unwrap_or(DEFAULT_CAPACITY);
     (capacity > 0).then(|| Box::new(TokenCache::<C>::new(capacity)) as Box<dyn VerifiedTokens<C>>)
 }
 

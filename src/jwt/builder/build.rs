@@ -72,7 +72,7 @@ where
             ..rules.clone()
         });
         let backend = JwtBackend {
-            cache: build_cache(self.token_cache, &self.algorithms),
+            cache: build_cache(self.token_cache),
             verifier: Verifier {
                 keys,
                 algorithms: self.algorithms,

@@ -81,7 +81,7 @@ pub struct JwtAuthBuilder<U, C = Claims> {
     openapi: OpenApiNaming,
     revocation: Option<Arc<dyn ErasedStore>>,
     refresh: Option<RefreshTokens>,
-    /// `None`: the default (on for asymmetric algorithms); `Some(0)`: off.
+    /// `None`: the default (on, 4,096 tokens); `Some(0)`: off.
     token_cache: Option<usize>,
     /// Excludes, the resolver, the error handler and the realm: shared by every backend.
     flow: Settings<JwtBackend<C>, U>,
