@@ -292,14 +292,26 @@ async fn a_failover_keeps_failing_closed_and_then_serves_from_the_replica() {
         ));
     }
     let dead = users[0].1;
-    // Every write has reached the replicas before the master dies.
-    for node in &cluster.nodes {
-        let mut client = node.client().await;
-        let _: redis::RedisResult<i64> = redis::cmd("WAIT")
+    // Every write of the master about to die has reached its replica: WAIT answers how many
+    // replicas acknowledged, and on a loaded machine the replica may still be in its first
+    // sync, so ask until one has (a replica without the data could neither win an election
+    // nor serve these subjects after a takeover).
+    let mut client = cluster.nodes[dead].client().await;
+    let started = Instant::now();
+    loop {
+        let acknowledged: i64 = redis::cmd("WAIT")
             .arg(1)
             .arg(2000)
             .query_async(&mut client)
-            .await;
+            .await
+            .unwrap();
+        if acknowledged >= 1 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the replica never caught up"
+        );
     }
     let replica = cluster.replica_of(dead).expect("the master has a replica");
     cluster.nodes[dead].stop();
