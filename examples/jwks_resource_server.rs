@@ -33,7 +33,12 @@
 //!
 //! Environment: `ADDR` (default `127.0.0.1:3000`), `MODE` (`resource-server`, the default, or
 //! `issuer`), `JWKS_URL`, `JWKS_MIN_REFETCH_SECS`, and `ISSUER` and `AUDIENCE`: when set, the
-//! issuer stamps them as `iss` and `aud` and the resource server requires them. `JWT_SECRET`
+//! issuer stamps them as `iss` and `aud` and the resource server requires them. `RESOURCE`
+//! (the resource server's own URL, e.g. `http://127.0.0.1:3000`): when set, the resource
+//! server publishes its OAuth 2.0 protected resource metadata (RFC 9728) at
+//! `/.well-known/oauth-protected-resource` (`resource` = `RESOURCE`, `authorization_servers` =
+//! [`ISSUER`] when set, `scopes_supported` `["read", "write"]`, `bearer_methods_supported`
+//! `["header"]`), and every 401 challenge names it with `resource_metadata="<url>"`. `JWT_SECRET`
 //! is not used: no HMAC key is involved. OpenAPI at `/schema/openapi.json`, Swagger UI at
 //! `/schema/swagger`, in both modes.
 
@@ -54,6 +59,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_jwt_layer::{
     error::IssueError,
+    flow::ProtectedResource,
     keys::{Algorithm, JwksSource, Key},
     JwtAuth, JwtAuthLayer, Token,
 };
@@ -154,6 +160,13 @@ async fn resource_server() -> Result<(), Error> {
     }
     if let Some(audience) = env("AUDIENCE") {
         builder = builder.accepted_audiences([audience]);
+    }
+    // RFC 9728: where clients (MCP clients among them) learn which issuer to get a token from.
+    if let Some(resource) = env("RESOURCE") {
+        let metadata = ProtectedResource::new(resource)
+            .authorization_servers(env("ISSUER"))
+            .scopes_supported(["read", "write"]);
+        builder = builder.protected_resource(metadata);
     }
     let auth = builder.build()?;
     // build() started the first fetch; wait for it so the first requests do not. If the issuer

@@ -47,6 +47,10 @@
 //!
 //! # The request flow
 //!
+//! Before anything else, with [`JwtAuthBuilder::protected_resource`] (opt-in), the layer
+//! answers `GET` and `HEAD` of the RFC 9728 protected resource metadata itself, without
+//! authentication, and every 401 challenge names that document (`resource_metadata`).
+//!
 //! 0. **origin** (with a cookie token source): an unsafe request from another origin that
 //!    carries no `Authorization` header is refused with 403, excluded routes included.
 //! 1. **skip**: OPTIONS requests and excluded paths pass through without identity.

@@ -26,6 +26,9 @@ pub struct AuthError {
     source: Option<Arc<dyn StdError + Send + Sync>>,
     /// The scopes a refused route requires, space-separated (RFC 6750 `scope` attribute).
     scope: Option<Arc<str>>,
+    /// The RFC 9728 metadata URL of the protected resource, when configured (set by the
+    /// layer before its error handler sees the error).
+    resource_metadata: Option<Arc<str>>,
 }
 
 /// The kinds of [`AuthError`].
@@ -206,6 +209,7 @@ impl AuthError {
             kind,
             source: None,
             scope: None,
+            resource_metadata: None,
         }
     }
 
@@ -217,6 +221,7 @@ impl AuthError {
             kind,
             source,
             scope: None,
+            resource_metadata: None,
         }
     }
 
@@ -227,6 +232,7 @@ impl AuthError {
             kind: AuthErrorKind::InsufficientScope,
             source: None,
             scope: Some(scope),
+            resource_metadata: None,
         }
     }
 
@@ -240,6 +246,42 @@ impl AuthError {
     /// ```
     pub fn required_scope(&self) -> Option<&str> {
         self.scope.as_deref()
+    }
+
+    /// This error with the URL of the protected resource's RFC 9728 metadata document.
+    pub(crate) fn with_resource_metadata(mut self, url: Arc<str>) -> Self {
+        self.resource_metadata = Some(url);
+        self
+    }
+
+    /// The URL of the protected resource's metadata document (RFC 9728), when the
+    /// configuration has a [`ProtectedResource`](crate::flow::ProtectedResource): the layer
+    /// sets it before its error handler sees the error, so a custom
+    /// [`ErrorHandler`](crate::flow::ErrorHandler) can put it in its own challenge, as the
+    /// default one does (`resource_metadata="<url>"`, RFC 9728 section 5.1).
+    ///
+    /// ```
+    /// use axum_jwt_layer::{flow::ProtectedResource, AuthError, JwtAuth, error::AuthErrorKind};
+    /// use axum::response::{IntoResponse, Response};
+    ///
+    /// let auth = JwtAuth::<()>::builder()
+    ///     .secret([7u8; 32])
+    ///     .protected_resource(ProtectedResource::new("https://api.example.com"))
+    ///     .error_handler(|error: &AuthError| -> Response {
+    ///         let url = error.resource_metadata().unwrap_or_default().to_owned();
+    ///         (error.status(), [("x-resource-metadata", url)]).into_response()
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// let response = auth.error_response(&AuthError::new(AuthErrorKind::MissingToken));
+    /// assert_eq!(
+    ///     response.headers()["x-resource-metadata"],
+    ///     "https://api.example.com/.well-known/oauth-protected-resource"
+    /// );
+    /// assert_eq!(AuthError::new(AuthErrorKind::MissingToken).resource_metadata(), None);
+    /// ```
+    pub fn resource_metadata(&self) -> Option<&str> {
+        self.resource_metadata.as_deref()
     }
 
     /// What went wrong.

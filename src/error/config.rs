@@ -3,7 +3,9 @@
 
 #[cfg(feature = "jwks")]
 use super::problem::JwksUrlProblem;
-use super::problem::{CookieProblem, DurationSetting, KeyProblem, PatternProblem};
+use super::problem::{
+    CookieProblem, DurationSetting, KeyProblem, PatternProblem, ProtectedResourceProblem,
+};
 
 /// A configuration refused by `build()`. The message names the problem.
 ///
@@ -112,6 +114,10 @@ pub enum ConfigError {
     /// The auth cookie settings are invalid.
     #[error("auth cookie: {0}")]
     InvalidCookie(CookieProblem),
+    /// The RFC 9728 protected resource metadata
+    /// ([`ProtectedResource`](crate::flow::ProtectedResource)) is not usable.
+    #[error("protected resource metadata: {0}")]
+    InvalidProtectedResource(ProtectedResourceProblem),
     /// `.jwks(..)` was combined with `.secret(..)`, `.key(..)` or `.jwk_set(..)`: the keys come
     /// from one place.
     #[cfg(feature = "jwks")]

@@ -13,4 +13,5 @@ pub use self::config::ConfigError;
 pub use self::issue::IssueError;
 pub use self::problem::{
     CookieProblem, DurationSetting, JwksUrlProblem, KeyProblem, PatternProblem,
+    ProtectedResourceProblem,
 };

@@ -217,6 +217,46 @@ impl fmt::Display for JwksUrlProblem {
     }
 }
 
+/// What is wrong with the RFC 9728 protected resource metadata
+/// ([`ConfigError::InvalidProtectedResource`](super::ConfigError::InvalidProtectedResource)).
+///
+/// ```
+/// use axum_jwt_layer::error::ProtectedResourceProblem;
+/// assert_eq!(
+///     ProtectedResourceProblem::ResourceQuery.to_string(),
+///     "the resource identifier must have no query component (RFC 8707 section 2)"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProtectedResourceProblem {
+    /// The text: "the resource identifier must be an absolute https URL: `https://host[:port][/path]`, visible ASCII, without user info".
+    ResourceNotUrl,
+    /// The text: "the resource identifier must have no query component (RFC 8707 section 2)".
+    ResourceQuery,
+    /// The text: "the resource identifier must have no fragment component (RFC 9728 section 1.2)".
+    ResourceFragment,
+    /// The text: "an authorization server must be an issuer identifier: an absolute https URL without query or fragment (RFC 8414 section 2)".
+    AuthorizationServer,
+    /// The text: "plain http is allowed only to a loopback host: use https, or ProtectedResource::allow_http".
+    PlainHttp,
+    /// The text: "a supported scope must be a scope token: printable ASCII without spaces, `"` or `\` (RFC 6749 section 3.3)".
+    Scope,
+}
+
+impl fmt::Display for ProtectedResourceProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ResourceNotUrl => "the resource identifier must be an absolute https URL: `https://host[:port][/path]`, visible ASCII, without user info",
+            Self::ResourceQuery => "the resource identifier must have no query component (RFC 8707 section 2)",
+            Self::ResourceFragment => "the resource identifier must have no fragment component (RFC 9728 section 1.2)",
+            Self::AuthorizationServer => "an authorization server must be an issuer identifier: an absolute https URL without query or fragment (RFC 8414 section 2)",
+            Self::PlainHttp => "plain http is allowed only to a loopback host: use https, or ProtectedResource::allow_http",
+            Self::Scope => "a supported scope must be a scope token: printable ASCII without spaces, `\"` or `\\` (RFC 6749 section 3.3)",
+        })
+    }
+}
+
 /// Which duration is out of range
 /// ([`ConfigError::DurationOutOfRange`](super::ConfigError::DurationOutOfRange)).
 ///

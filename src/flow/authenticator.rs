@@ -10,6 +10,7 @@ use axum::response::Response;
 use http::request::Parts;
 use http::Method;
 
+use super::metadata::ProtectedResource;
 use super::origin::CrossOrigin;
 use super::pipeline::{Resolve, Shared, WithResolver, WithoutResolver};
 use super::reject::{DefaultErrorHandler, ErrorHandler, Reject};
@@ -62,6 +63,7 @@ impl<B: fmt::Debug, U> fmt::Debug for Authenticator<B, U> {
             .field("cross_origin", &shared.origin)
             .field("revocation", &shared.revocation.is_some())
             .field("realm", &shared.reject.realm)
+            .field("resource_metadata", &self.resource_metadata_url())
             .finish_non_exhaustive()
     }
 }
@@ -100,6 +102,29 @@ impl<B, U> Authenticator<B, U> {
     /// ```
     pub fn error_response(&self, error: &AuthError) -> Response {
         self.inner.reject.response(error)
+    }
+
+    /// The URL of the protected resource metadata document (RFC 9728) the layer serves, when
+    /// a [`ProtectedResource`] is configured: the one the challenges carry as
+    /// `resource_metadata`.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{flow::ProtectedResource, JwtAuth};
+    /// let auth = JwtAuth::<()>::builder()
+    ///     .secret([7u8; 32])
+    ///     .protected_resource(ProtectedResource::new("https://api.example.com/v1"))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(
+    ///     auth.resource_metadata_url(),
+    ///     Some("https://api.example.com/.well-known/oauth-protected-resource/v1")
+    /// );
+    /// ```
+    pub fn resource_metadata_url(&self) -> Option<&str> {
+        self.inner
+            .metadata
+            .as_ref()
+            .map(|metadata| &**metadata.url())
     }
 }
 
@@ -263,6 +288,34 @@ impl<B: AuthBackend, U: Clone + Send + Sync + 'static> AuthenticatorBuilder<B, U
         self
     }
 
+    /// Publishes the RFC 9728 protected resource metadata and points the challenges to it
+    /// (see [`ProtectedResource`] and
+    /// [`JwtAuthBuilder::protected_resource`](crate::JwtAuthBuilder::protected_resource)).
+    /// A custom backend's document has no `bearer_methods_supported`: the layer cannot tell
+    /// how its credential travels.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthBackend, AuthError, AuthenticatorBuilder, flow::ProtectedResource};
+    /// # use http::request::Parts;
+    /// # use std::future::Future;
+    /// # struct Anyone;
+    /// # impl AuthBackend for Anyone {
+    /// #     type Credential = ();
+    /// #     fn authenticate(&self, _: &Parts) -> impl Future<Output = Result<Option<()>, AuthError>> + Send {
+    /// #         async { Ok(Some(())) }
+    /// #     }
+    /// # }
+    /// let auth = AuthenticatorBuilder::<Anyone, ()>::new(Anyone)
+    ///     .protected_resource(ProtectedResource::new("https://api.example.com"))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(auth.resource_metadata_url().is_some());
+    /// ```
+    pub fn protected_resource(mut self, resource: ProtectedResource) -> Self {
+        self.settings.protected_resource = Some(resource);
+        self
+    }
+
     /// Consults `store` for every credential the backend accepts, before the resolver (see
     /// [`AuthBackend::revocation_ids`]).
     pub fn revocation(mut self, store: impl crate::revocation::RevocationStore) -> Self {
@@ -291,6 +344,10 @@ pub(crate) struct Settings<B, U> {
     pub(crate) resolver_timeout: Option<Duration>,
     /// Where roles sit in the claims (for `RequireRoles`).
     pub(crate) role_claims: Vec<ClaimPath>,
+    /// The RFC 9728 metadata, when published.
+    pub(crate) protected_resource: Option<ProtectedResource>,
+    /// Its `bearer_methods_supported`, as the backend's token sources say; `None`: left out.
+    pub(crate) bearer_methods: Option<Vec<&'static str>>,
 }
 
 impl<B, U> Settings<B, U> {
@@ -307,6 +364,8 @@ impl<B, U> Settings<B, U> {
             cross_origin_exempt: Vec::new(),
             resolver_timeout: None,
             role_claims: Vec::new(),
+            protected_resource: None,
+            bearer_methods: None,
         }
     }
 
@@ -342,6 +401,10 @@ impl<B, U> Settings<B, U> {
         if let Some(path) = self.role_claims.iter().find(|path| !path.is_usable()) {
             return Err(ConfigError::InvalidClaimPath(path.to_string()));
         }
+        let metadata = match &self.protected_resource {
+            Some(resource) => Some(resource.compile(self.bearer_methods.as_deref())?),
+            None => None,
+        };
         let skip = Excludes::build(&self.excludes, self.exclude_methods, self.allow_exclude_all)?;
         let origin = match self.cross_origin.unwrap_or(ambient) {
             true => Some(CrossOrigin::new(
@@ -355,11 +418,13 @@ impl<B, U> Settings<B, U> {
                 .error_handler
                 .unwrap_or_else(|| Box::new(DefaultErrorHandler)),
             realm: self.realm,
+            resource_metadata: metadata.as_ref().map(|metadata| Arc::clone(metadata.url())),
         });
         let resolve = self.resolve.unwrap_or_else(|| Arc::new(WithoutResolver));
         Ok(Authenticator {
             inner: Arc::new(Shared {
                 backend,
+                metadata,
                 origin,
                 skip,
                 revocation,

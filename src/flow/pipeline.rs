@@ -11,6 +11,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use http::request::Parts;
 
+use super::metadata::Metadata;
 use super::origin::CrossOrigin;
 use super::reject::Reject;
 use super::resolve::{self, Deadline, UserResolver};
@@ -24,6 +25,8 @@ use crate::token::ClaimPath;
 /// Everything the flow needs, shared by every request (behind one `Arc`).
 pub(crate) struct Shared<B, U> {
     pub(crate) backend: B,
+    /// The RFC 9728 document the layer serves itself, when configured (before everything).
+    pub(crate) metadata: Option<Metadata>,
     /// Cross-origin protection, when on (step *origin*, before *skip*).
     pub(crate) origin: Option<CrossOrigin>,
     pub(crate) skip: Excludes,

@@ -3,6 +3,8 @@
 //! RFC 6750 challenge). Client errors are logged at `debug`, server-side failures at `error`;
 //! never a credential.
 
+use std::sync::Arc;
+
 use axum::response::Response;
 use http::header::WWW_AUTHENTICATE;
 use http::HeaderValue;
@@ -41,7 +43,10 @@ where
 /// `WWW-Authenticate: Bearer realm=".."` challenge with the RFC 6750 `error` attribute when
 /// a token was presented. A 403 of an authorization guard (scope, role or predicate) carries
 /// `error="insufficient_scope"` (RFC 6750 §3.1), with `scope=".."` when scopes were
-/// required; the cross-origin 403 carries no challenge.
+/// required; the cross-origin 403 carries no challenge. With a
+/// [`ProtectedResource`](super::ProtectedResource) configured, the 401 and
+/// `insufficient_scope` challenges also carry `resource_metadata="<url>"` (RFC 9728 section
+/// 5.1).
 ///
 /// ```
 /// use axum_jwt_layer::{AuthError, error::AuthErrorKind, flow::{DefaultErrorHandler, ErrorHandler}};
@@ -75,8 +80,12 @@ impl ErrorHandler for DefaultErrorHandler {
             if let Some(scope) = error.required_scope() {
                 challenge += &format!(r#", scope="{scope}""#);
             }
-            // The realm was checked at build(), the scopes when their requirement was built;
-            // the rest is from a fixed ASCII set.
+            // RFC 9728 section 5.1: where a client learns how to get a token; not on a 400.
+            if let Some(url) = error.resource_metadata().filter(|_| status.as_u16() != 400) {
+                challenge += &format!(r#", resource_metadata="{url}""#);
+            }
+            // The realm was checked at build(), the scopes when their requirement was built,
+            // the metadata URL by build(); the rest is from a fixed ASCII set.
             if let Ok(value) = HeaderValue::from_str(&challenge) {
                 headers.insert(WWW_AUTHENTICATE, value);
             }
@@ -85,16 +94,24 @@ impl ErrorHandler for DefaultErrorHandler {
     }
 }
 
-/// How the flow answers a refusal: the handler and the realm of the challenge.
+/// How the flow answers a refusal: the handler, the realm of the challenge and the URL of the
+/// protected resource metadata, when configured.
 pub(crate) struct Reject {
     pub(crate) handler: Box<dyn ErrorHandler>,
     pub(crate) realm: String,
+    pub(crate) resource_metadata: Option<Arc<str>>,
 }
 
 impl Reject {
     /// The response for `error`, without logging.
     pub(crate) fn response(&self, error: &AuthError) -> Response {
-        self.handler.handle(error, &self.realm)
+        match &self.resource_metadata {
+            None => self.handler.handle(error, &self.realm),
+            Some(url) => {
+                let error = error.clone().with_resource_metadata(Arc::clone(url));
+                self.handler.handle(&error, &self.realm)
+            }
+        }
     }
 
     /// Logs why the request was refused (never the credential), then answers.

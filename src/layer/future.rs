@@ -65,8 +65,9 @@ where
         }
     }
 
-    /// A request refused before the flow (cross-origin protection).
-    pub(crate) fn refused(response: Response) -> Self {
+    /// A request the layer answers itself, before the flow: the protected resource metadata,
+    /// or a refusal of cross-origin protection.
+    pub(crate) fn answered(response: Response) -> Self {
         Self {
             state: State::Done {
                 response: Some(response),

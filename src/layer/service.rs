@@ -1,4 +1,5 @@
-//! [`AuthService`]: step *skip*, then the flow in the [`ResponseFuture`].
+//! [`AuthService`]: steps *metadata*, *origin* and *skip*, then the flow in the
+//! [`ResponseFuture`].
 
 use std::fmt;
 use std::mem;
@@ -76,10 +77,17 @@ where
         let mut inner = mem::replace(&mut self.inner, fresh);
         let shared = &self.auth.inner;
 
-        // Cross-origin protection first: it covers excluded routes too (no login CSRF).
+        // The RFC 9728 document, when configured: served without authentication, from the
+        // configuration alone.
+        if let Some(metadata) = &shared.metadata {
+            if let Some(response) = metadata.answer(&request) {
+                return ResponseFuture::answered(response);
+            }
+        }
+        // Cross-origin protection next: it covers excluded routes too (no login CSRF).
         if let Some(origin) = &shared.origin {
             if let Err(error) = origin.check(&request) {
-                return ResponseFuture::refused(shared.reject.refuse(&error));
+                return ResponseFuture::answered(shared.reject.refuse(&error));
             }
         }
         // For the authorization guards behind the layer: one way to answer, as the layer does.

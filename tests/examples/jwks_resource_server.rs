@@ -115,9 +115,12 @@ fn jwks_resource_server_example_verifies_issued_tokens_across_rotations() {
 
     let anonymous = server.get("/some-path", "");
     assert_eq!(status(&anonymous), 401, "{}", anonymous.head);
-    assert!(header(&anonymous, "www-authenticate")
-        .unwrap()
-        .starts_with("Bearer"));
+    let challenge = header(&anonymous, "www-authenticate").unwrap();
+    assert!(challenge.starts_with("Bearer"), "{challenge}");
+    // Without RESOURCE: no protected resource metadata, and no challenge names one.
+    assert!(!challenge.contains("resource_metadata"), "{challenge}");
+    let metadata = server.get("/.well-known/oauth-protected-resource", "");
+    assert_eq!(status(&metadata), 401, "{}", metadata.head);
 
     // A rotation: the new key signs, the old one stays published, the resource server
     // fetches the set again for the unknown kid and accepts both without a restart.
@@ -192,6 +195,54 @@ fn jwks_resource_server_example_requires_the_configured_issuer_and_audience() {
         &[("ISSUER", ISSUER), ("AUDIENCE", "billing-api")],
     );
     assert_refused(&elsewhere, &issue(&stamping, "ada"));
+}
+
+#[test]
+fn jwks_resource_server_example_publishes_protected_resource_metadata_with_resource() {
+    const RESOURCE: &str = "http://127.0.0.1:3000";
+    const METADATA: &str = "http://127.0.0.1:3000/.well-known/oauth-protected-resource";
+    let stamps = [("ISSUER", ISSUER), ("AUDIENCE", AUDIENCE)];
+    let issuer = start_issuer(&stamps);
+    let server = start_resource_server(&issuer, &[("RESOURCE", RESOURCE), stamps[0], stamps[1]]);
+
+    // Served without a token, and a token sent along changes nothing.
+    for headers in [String::new(), bearer("not-a-jwt")] {
+        let reply = server.get("/.well-known/oauth-protected-resource", &headers);
+        assert_eq!(status(&reply), 200, "{}", reply.head);
+        assert_eq!(header(&reply, "content-type"), Some("application/json"));
+        let document: Value = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(
+            document,
+            json!({
+                "resource": RESOURCE,
+                "authorization_servers": [ISSUER],
+                "scopes_supported": ["read", "write"],
+                "bearer_methods_supported": ["header"],
+            })
+        );
+    }
+
+    // Every 401 names the document.
+    let anonymous = server.get("/some-path", "");
+    assert_eq!(status(&anonymous), 401, "{}", anonymous.head);
+    assert_eq!(
+        header(&anonymous, "www-authenticate"),
+        Some(format!(r#"Bearer realm="api", resource_metadata="{METADATA}""#).as_str())
+    );
+    let refused = server.get("/some-path", &bearer("not-a-jwt"));
+    assert_eq!(status(&refused), 401, "{}", refused.head);
+    let challenge = header(&refused, "www-authenticate").unwrap();
+    assert!(
+        challenge.contains(r#"error="invalid_token""#),
+        "{challenge}"
+    );
+    assert!(
+        challenge.ends_with(&format!(r#", resource_metadata="{METADATA}""#)),
+        "{challenge}"
+    );
+
+    // The other routes behave as without RESOURCE.
+    assert_accepted(&server, &issue(&issuer, "ada"), "ada");
 }
 
 #[test]

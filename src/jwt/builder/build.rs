@@ -28,6 +28,25 @@ fn seconds(duration: Duration, what: DurationSetting) -> Result<i64, ConfigError
         .ok_or(ConfigError::DurationOutOfRange(what))
 }
 
+/// RFC 9728 `bearer_methods_supported` for these sources: `header` for `Authorization:
+/// Bearer` (RFC 6750 section 2.1). A cookie or another header is no RFC 6750 method, and no
+/// source reads the form body or the query.
+fn bearer_methods(sources: &[CompiledSource]) -> Vec<&'static str> {
+    let header = sources.iter().any(|source| {
+        source.cookie.is_none()
+            && source.name == http::header::AUTHORIZATION
+            && source
+                .scheme
+                .as_deref()
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("bearer"))
+    });
+    if header {
+        vec!["header"]
+    } else {
+        Vec::new()
+    }
+}
+
 /// The one element of `list`, if it has exactly one.
 fn single(list: &[String]) -> Option<String> {
     match list {
@@ -59,6 +78,7 @@ where
         let (keys, signing_keys) = self.take_keys()?;
         let rules = self.claim_rules()?;
         let sources = self.compiled_sources()?;
+        self.flow.bearer_methods = Some(bearer_methods(&sources));
         // A cookie is sent by the browser on its own: cross-origin protection is on by default.
         let ambient = sources.iter().any(|source| source.cookie.is_some());
         let refresh = self.refresh_issuing()?;

@@ -23,6 +23,7 @@ use super::rules::Rules;
 use super::source::TokenSource;
 use super::verify::DecodeHook;
 use crate::flow::authenticator::Settings;
+use crate::flow::metadata::ProtectedResource;
 use crate::flow::reject::ErrorHandler;
 use crate::flow::resolve::UserResolver;
 #[cfg(feature = "cookie")]
@@ -296,6 +297,38 @@ where
     /// ```
     pub fn realm(mut self, realm: impl Into<String>) -> Self {
         self.flow.realm = realm.into();
+        self
+    }
+
+    /// Publishes the OAuth 2.0 protected resource metadata (RFC 9728) and points every 401
+    /// challenge (and the `insufficient_scope` 403 of the authorization guards) to it with
+    /// `resource_metadata="<url>"`. The layer serves the document itself at the well-known
+    /// URL derived from the resource identifier, without authentication; its
+    /// `bearer_methods_supported` follows the token sources (`["header"]` for
+    /// `Authorization: Bearer`; cookies and custom headers are not RFC 6750 methods). See
+    /// [`ProtectedResource`] for what `build()` checks. Off by default: no document, no
+    /// attribute.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{JwtAuth, AuthError, error::AuthErrorKind};
+    /// use axum_jwt_layer::flow::ProtectedResource;
+    /// let auth = JwtAuth::<()>::builder()
+    ///     .secret([7u8; 32])
+    ///     .protected_resource(
+    ///         ProtectedResource::new("https://api.example.com")
+    ///             .authorization_servers(["https://issuer.example.com"])
+    ///             .scopes_supported(["read", "write"]),
+    ///     )
+    ///     .build()
+    ///     .unwrap();
+    /// let response = auth.error_response(&AuthError::new(AuthErrorKind::MissingToken));
+    /// assert_eq!(
+    ///     response.headers()["www-authenticate"],
+    ///     r#"Bearer realm="api", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource""#
+    /// );
+    /// ```
+    pub fn protected_resource(mut self, resource: ProtectedResource) -> Self {
+        self.flow.protected_resource = Some(resource);
         self
     }
 
