@@ -102,4 +102,13 @@ pub trait AuthBackend: Send + Sync + 'static {
         let _ = credential;
         None
     }
+
+    /// Who `credential` stands for, as the layer's per-request `tracing` span records it
+    /// (`subject`, at debug level, target `axum_jwt_layer`). Never return a secret (a session
+    /// id, an API key): the value is logged. `None`, the default, records no subject; the JWT
+    /// backend answers the token's `sub`.
+    fn subject(credential: &Self::Credential) -> Option<&str> {
+        let _ = credential;
+        None
+    }
 }

@@ -119,6 +119,10 @@ where
         }
     }
 
+    fn subject(token: &Token<C>) -> Option<&str> {
+        Some(&token.sub)
+    }
+
     fn revocation_ids(token: &Token<C>) -> Option<TokenIds<'_>> {
         token_ids(token)
     }

@@ -12,7 +12,9 @@ use http::request::Parts;
 use http::Request;
 use pin_project_lite::pin_project;
 use tower_service::Service;
+use tracing::Span;
 
+use crate::backend::AuthBackend;
 use crate::error::AuthError;
 use crate::flow::authenticator::Authenticator;
 
@@ -43,6 +45,8 @@ pin_project! {
         Authorizing {
             flow: BoxFuture<'static, Result<Parts, AuthError>>,
             pending: Option<Pending<S, ReqBody, B, U>>,
+            // The request's span: entered while the flow runs, closed with its outcome.
+            span: Span,
         },
         Inner {
             #[pin]
@@ -81,12 +85,14 @@ where
         inner: S,
         body: ReqBody,
         auth: Authenticator<B, U>,
+        span: Span,
     ) -> Self {
         let pending = Pending { inner, body, auth };
         Self {
             state: State::Authorizing {
                 flow,
                 pending: Some(pending),
+                span,
             },
         }
     }
@@ -111,6 +117,7 @@ where
 impl<S, ReqBody, B, U> Future for ResponseFuture<S, ReqBody, B, U>
 where
     S: Service<Request<ReqBody>, Response = Response>,
+    B: AuthBackend,
 {
     type Output = Result<Response, S::Error>;
 
@@ -122,7 +129,12 @@ where
                 StateProj::Done { response } => {
                     return Poll::Ready(Ok(response.take().unwrap_or_else(spent)));
                 }
-                StateProj::Authorizing { flow, pending } => {
+                StateProj::Authorizing {
+                    flow,
+                    pending,
+                    span,
+                } => {
+                    let _entered = span.enter();
                     let outcome = ready!(flow.as_mut().poll(cx));
                     let Some(Pending {
                         mut inner,
@@ -133,13 +145,29 @@ where
                         return Poll::Ready(Ok(spent()));
                     };
                     match outcome {
-                        Ok(parts) => State::Inner {
-                            future: inner.call(Request::from_parts(parts, body)),
-                        },
+                        Ok(parts) => {
+                            if !span.is_disabled() {
+                                let credential = parts.extensions.get::<B::Credential>();
+                                if let Some(subject) = credential.and_then(B::subject) {
+                                    // Debug-formatted (quoted, escaped) for any subscriber.
+                                    span.record("subject", tracing::field::debug(subject));
+                                }
+                                span.record("outcome", "authenticated");
+                                tracing::debug!(target: "axum_jwt_layer", "request authenticated");
+                            }
+                            State::Inner {
+                                future: inner.call(Request::from_parts(parts, body)),
+                            }
+                        }
                         // Step *reject*: one mapping point for every refusal.
-                        Err(error) => State::Done {
-                            response: Some(auth.inner.reject.refuse(&error)),
-                        },
+                        Err(error) => {
+                            if !span.is_disabled() {
+                                span.record("outcome", tracing::field::debug(error.kind()));
+                            }
+                            State::Done {
+                                response: Some(auth.inner.reject.refuse(&error)),
+                            }
+                        }
                     }
                 }
             };

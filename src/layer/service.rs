@@ -100,9 +100,16 @@ where
             request.extensions_mut().insert(Excluded);
             return ResponseFuture::skipped(inner.call(request));
         }
-        // Steps 2 to 5 (authenticate, revoke, resolve, attach) run on the request head.
+        // Steps 2 to 5 (authenticate, revoke, resolve, attach) run on the request head, in
+        // one span per request (at debug: the subject and the outcome, never a credential).
+        let span = tracing::debug_span!(
+            target: "axum_jwt_layer",
+            "authenticate",
+            subject = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+        );
         let (parts, body) = request.into_parts();
         let authorizing = Arc::clone(&shared.resolve).authorize(Arc::clone(shared), parts);
-        ResponseFuture::authorizing(authorizing, inner, body, self.auth.clone())
+        ResponseFuture::authorizing(authorizing, inner, body, self.auth.clone(), span)
     }
 }
