@@ -422,3 +422,69 @@ mod claims;
 /// verifies with them over HTTP and follows a key rotation without a restart.
 #[cfg(feature = "jwks")]
 mod jwks_resource_server;
+
+/// Opens a WebSocket on `path` by hand (RFC 6455 handshake) with `headers`: the status line,
+/// and the first message's text when the server upgraded.
+fn websocket(addr: &str, path: &str, headers: &str) -> (String, Option<String>) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{headers}\r\n"
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    // The head, byte by byte up to the blank line (the frames follow it on the same stream).
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let status = head.lines().next().unwrap().to_owned();
+    if !status.starts_with("HTTP/1.1 101") {
+        return (status, None);
+    }
+    // One unmasked text frame from the server: FIN + opcode 1, then a 7-bit length.
+    let mut frame = [0u8; 2];
+    stream.read_exact(&mut frame).unwrap();
+    assert_eq!(frame[0], 0x81, "a final text frame");
+    let mut payload = vec![0u8; usize::from(frame[1] & 0x7f)];
+    stream.read_exact(&mut payload).unwrap();
+    (status, Some(String::from_utf8(payload).unwrap()))
+}
+
+/// DESIGN §5 `api_key`: Litestar's custom authentication middleware example, as a backend of
+/// the application's own; HTTP and WebSocket routes behind the same layer.
+#[test]
+fn api_key_example_honours_its_contract() {
+    let example = Example::start("api_key");
+    let index = example.get("/", "");
+    assert!(index.head.starts_with("HTTP/1.1 200"), "{}", index.head);
+    assert!(header(&index, "content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    let user = example.get("/user", "X-API-KEY: 1\r\n");
+    assert!(user.head.starts_with("HTTP/1.1 200"), "{}", user.head);
+    let body: serde_json::Value = serde_json::from_str(&user.body).unwrap();
+    assert_eq!(body, serde_json::json!({"name": "user_authorized"}));
+    for headers in ["", "X-API-KEY: 2\r\n", "X-API-KEY: \r\n"] {
+        let refused = example.get("/user", headers);
+        assert!(
+            refused.head.starts_with("HTTP/1.1 401"),
+            "{headers:?}: {}",
+            refused.head
+        );
+    }
+    let (status, message) = websocket(&example.addr, "/ws", "X-API-KEY: 1\r\n");
+    assert!(status.starts_with("HTTP/1.1 101"), "{status}");
+    let message: serde_json::Value = serde_json::from_str(&message.unwrap()).unwrap();
+    assert_eq!(message, serde_json::json!({"name": "user_authorized"}));
+    for headers in ["", "X-API-KEY: 2\r\n"] {
+        let (status, message) = websocket(&example.addr, "/ws", headers);
+        assert!(status.starts_with("HTTP/1.1 401"), "{headers:?}: {status}");
+        assert!(message.is_none(), "no upgrade");
+    }
+}
