@@ -6,7 +6,8 @@
 //! cargo bench --bench instructions --no-run
 //! BIN=$(ls -t target/release/deps/instructions-* | grep -v '\.d$' | head -1)
 //! for case in bare_axum from_fn_jsonwebtoken_decode from_fn_bad_signature \
-//!     jwt_auth_layer jwt_auth_layer_first_sight jwt_auth_layer_bad_signature; do
+//!     jwt_auth_layer jwt_auth_layer_first_sight jwt_auth_layer_bad_signature \
+//!     jwt_auth_layer_scope_token jwt_auth_layer_scope_checked; do
 //!   for n in 0 2000; do
 //!     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" "$case" "$n" 2>&1 \
 //!       | grep -o 'Collected : [0-9]*'
@@ -22,7 +23,10 @@ mod common;
 use std::hint::black_box;
 
 use axum::http::StatusCode;
+use axum::routing::get;
 use axum::Router;
+use axum_jwt_layer::authz::RequireScopes;
+use axum_jwt_layer::{AuthUser, JwtAuthLayer};
 use common::{apps, layer_auth, request, token};
 use tower::ServiceExt as _;
 
@@ -49,7 +53,23 @@ fn main() {
     let signer = layer_auth();
     let fresh: Vec<String> = (1..=FRESH).map(|n| token(&signer, n)).collect();
     let repeat = |token: &str| vec![token.to_owned(); FRESH as usize];
-    let cases: [(&str, &Router, Vec<String>, StatusCode); 6] = [
+    // The cost of a scope check: the same token (with `scope: read`) through the layered
+    // router, and through one whose route requires that scope.
+    let scoped_token = signer
+        .create_token("user-42")
+        .extra("email", "a@example.com")
+        .extra("n", format!("{:012}", 0))
+        .extra("scope", "read")
+        .sign()
+        .unwrap();
+    let scoped: Router = Router::new()
+        .route(
+            "/me",
+            get(|AuthUser(sub): AuthUser<String>| async move { sub })
+                .route_layer(RequireScopes::new(["read"])),
+        )
+        .layer(JwtAuthLayer::new(layer_auth()));
+    let cases: [(&str, &Router, Vec<String>, StatusCode); 8] = [
         ("bare_axum", &bare, repeat(&valid), StatusCode::OK),
         (
             "from_fn_jsonwebtoken_decode",
@@ -75,6 +95,18 @@ fn main() {
             &layered,
             repeat(&forged),
             StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "jwt_auth_layer_scope_token",
+            &layered,
+            repeat(&scoped_token),
+            StatusCode::OK,
+        ),
+        (
+            "jwt_auth_layer_scope_checked",
+            &scoped,
+            repeat(&scoped_token),
+            StatusCode::OK,
         ),
     ];
     // The first request of each case warms its lazy paths; it is sent in both runs.
