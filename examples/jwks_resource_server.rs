@@ -18,10 +18,12 @@
 //!
 //! Resource server (the default): `GET /some-path` answers 200
 //! `{"sub": .., "claims": {<the whole verified payload>}}`, anything else the layer's 401. It
-//! verifies only, with RS256 or ES256 keys from the JWK Set at `JWKS_URL` (required; plain
+//! verifies only, with the keys of the JWK Set at `JWKS_URL` (required; plain
 //! `http` only to a loopback host). A token whose `kid` is not in the set makes the crate fetch
 //! the set again, at most once per `JWKS_MIN_REFETCH_SECS` (default 30), so a key the issuer
-//! just rotated to is picked up without a restart.
+//! just rotated to is picked up without a restart. Every asymmetric algorithm is accepted (RS,
+//! PS, ES256, ES384, EdDSA): a key whose JWK names its `alg` serves that algorithm only, a key
+//! without `alg` the algorithms of its key type.
 //!
 //! Issuer (`MODE=issuer`): `GET /.well-known/jwks.json` publishes the public halves of the
 //! current key and the one before it; `POST /token` `{"sub": ..}` answers 201
@@ -151,7 +153,19 @@ async fn resource_server() -> Result<(), Error> {
     }
     let mut builder = JwtAuth::<String>::builder()
         .jwks(source)
-        .algorithms([Algorithm::RS256, Algorithm::ES256])
+        // Every asymmetric algorithm: a JWK that names its `alg` serves that one only, a JWK
+        // without (Microsoft Entra publishes them so) the ones of its key type.
+        .algorithms([
+            Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+            Algorithm::PS256,
+            Algorithm::PS384,
+            Algorithm::PS512,
+            Algorithm::ES256,
+            Algorithm::ES384,
+            Algorithm::EdDSA,
+        ])
         // No user store here: the subject is the user.
         .resolver(|token: Token, _parts| async move { Ok::<_, Infallible>(Some(token.sub)) })
         .exclude(["/schema/*"]);

@@ -256,3 +256,64 @@ fn jwks_resource_server_example_exits_2_without_jwks_url() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("JWKS_URL"));
 }
+
+/// A JWK Set served on a loopback port by a thread of this test (every connection gets
+/// `body`); its URL.
+fn serve_jwks(body: String) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(reply.as_bytes());
+        }
+    });
+    url
+}
+
+/// DESIGN §5: every asymmetric algorithm a JWK allows is accepted, PS256 and EdDSA included
+/// (issue 14 measured both refused): PS256 and RS384 with an RSA key whose JWK has no `alg`,
+/// EdDSA and ES384 with keys whose JWKs name them; a key that names its `alg` serves that one
+/// only.
+#[test]
+fn jwks_resource_server_example_accepts_every_asymmetric_algorithm_its_keys_allow() {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let set = std::fs::read_to_string(fixtures.join("jwks.json")).unwrap();
+    let server = Example::start_with(NAME, &[("JWKS_URL", serve_jwks(set).as_str())]);
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 600;
+    // Signed by jsonwebtoken, not by the crate under test (DER: its PEM feature is off). Both
+    // of its backends are on in the dev-dependencies, so it is told which one to use.
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    let der = |name: &str| std::fs::read(fixtures.join(name)).unwrap();
+    let rsa = EncodingKey::from_rsa_der(&der("rsa2048-a-pkcs1-private.der"));
+    let ed = EncodingKey::from_ed_der(&der("ed25519-a-private.der"));
+    let p384 = EncodingKey::from_ec_der(&der("p384-a-private.der"));
+    let sign = |algorithm: Algorithm, kid: &str, key: &EncodingKey, sub: &str| {
+        let mut header = Header::new(algorithm);
+        header.kid = Some(kid.to_owned());
+        jsonwebtoken::encode(&header, &json!({ "sub": sub, "exp": exp }), key).unwrap()
+    };
+    for (algorithm, kid, key) in [
+        (Algorithm::PS256, "rsa-a", &rsa),
+        (Algorithm::RS384, "rsa-a", &rsa),
+        (Algorithm::EdDSA, "ed25519-a", &ed),
+        (Algorithm::ES384, "p384-a", &p384),
+    ] {
+        let sub = format!("{algorithm:?}");
+        assert_accepted(&server, &sign(algorithm, kid, key, &sub), &sub);
+    }
+    // rsa-b's JWK says RS256: a PS256 token under its kid is refused, whatever the signature.
+    assert_refused(&server, &sign(Algorithm::PS256, "rsa-b", &rsa, "wrong-alg"));
+}
