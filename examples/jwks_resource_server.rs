@@ -17,7 +17,11 @@
 //! ```
 //!
 //! Resource server (the default): `GET /some-path` answers 200
-//! `{"sub": .., "claims": {<the whole verified payload>}}`, anything else the layer's 401. It
+//! `{"sub": .., "claims": {<the whole verified payload>}}`, anything else the layer's 401.
+//! `GET /read` needs the scope `read`, `POST /write` the scope `write`, `GET /admin` the role
+//! `admin` in `realm_access.roles`: each answers 200 `{"sub": ..}`, a valid token without the
+//! scope or role 403 `insufficient_scope`. The OpenAPI requirement of `/read` and `/write`
+//! lists its scope (`{"BearerToken": ["read"]}`). It
 //! verifies only, with the keys of the JWK Set at `JWKS_URL` (required; plain
 //! `http` only to a loopback host). A token whose `kid` is not in the set makes the crate fetch
 //! the set again, at most once per `JWKS_MIN_REFETCH_SECS` (default 30), so a key the issuer
@@ -55,11 +59,12 @@ use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_FIXED_SIGNING};
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_jwt_layer::{
+    authz::{RequireRoles, RequireScopes},
     error::IssueError,
     flow::ProtectedResource,
     keys::{Algorithm, JwksSource, Key},
@@ -133,8 +138,55 @@ async fn some_path(token: Token) -> Json<Verified> {
     })
 }
 
+/// `GET /read`, `POST /write`, `GET /admin`: who the token is for.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Subject {
+    /// The token's subject.
+    sub: String,
+}
+
+/// The answer of the authorization guards to a valid token without the scope or role.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only documents the response
+enum Forbidden {
+    /// `insufficient_scope`.
+    #[response(
+        status = 403,
+        description = "insufficient_scope: the token lacks the scope (or role) this operation requires",
+        headers(("WWW-Authenticate" = String, description = "Bearer error=\"insufficient_scope\" (RFC 6750 §3.1)"))
+    )]
+    Forbidden(ErrorBody),
+}
+
+/// `GET /read`: needs the scope `read`.
+#[utoipa::path(get, path = "/read",
+    responses((status = 200, description = "Who the token is for", body = Subject), AuthErrors, Forbidden,
+              (status = 503, description = "No trusted keys are loaded yet", body = ErrorBody)))]
+async fn read(token: Token) -> Json<Subject> {
+    Json(Subject { sub: token.sub })
+}
+
+/// `POST /write`: needs the scope `write`.
+#[utoipa::path(post, path = "/write",
+    responses((status = 200, description = "Who the token is for", body = Subject), AuthErrors, Forbidden,
+              (status = 503, description = "No trusted keys are loaded yet", body = ErrorBody)))]
+async fn write(token: Token) -> Json<Subject> {
+    Json(Subject { sub: token.sub })
+}
+
+/// `GET /admin`: needs the role `admin` in `realm_access.roles`.
+#[utoipa::path(get, path = "/admin",
+    responses((status = 200, description = "Who the token is for", body = Subject), AuthErrors, Forbidden,
+              (status = 503, description = "No trusted keys are loaded yet", body = ErrorBody)))]
+async fn admin(token: Token) -> Json<Subject> {
+    Json(Subject { sub: token.sub })
+}
+
 #[derive(OpenApi)]
-#[openapi(paths(some_path), components(schemas(Verified)))]
+#[openapi(
+    paths(some_path, read, write, admin),
+    components(schemas(Verified, Subject))
+)]
 struct ResourceDoc;
 
 async fn resource_server() -> Result<(), Error> {
@@ -168,6 +220,7 @@ async fn resource_server() -> Result<(), Error> {
         ])
         // No user store here: the subject is the user.
         .resolver(|token: Token, _parts| async move { Ok::<_, Infallible>(Some(token.sub)) })
+        .role_claims(["realm_access.roles"])
         .exclude(["/schema/*"]);
     if let Some(issuer) = env("ISSUER") {
         builder = builder.accepted_issuers([issuer]);
@@ -188,9 +241,26 @@ async fn resource_server() -> Result<(), Error> {
     if let Err(error) = auth.refresh_jwks().await {
         eprintln!("warning: the JWK Set at JWKS_URL could not be fetched yet ({error}); retrying");
     }
+    // Each scope list is written once: the route's guard and its OpenAPI requirement.
+    let read_scope = RequireScopes::new(["read"]);
+    let write_scope = RequireScopes::new(["write"]);
+    let security = auth
+        .openapi()
+        .scoped("/read", Method::GET, &read_scope)
+        .scoped("/write", Method::POST, &write_scope)
+        .scope_description("read", "Read access")
+        .scope_description("write", "Write access");
+    let mut doc = ResourceDoc::openapi();
+    security.try_modify(&mut doc)?;
     let app = Router::new()
         .route("/some-path", get(some_path))
-        .merge(common::docs(&auth, ResourceDoc::openapi()))
+        .route("/read", get(read).route_layer(read_scope))
+        .route("/write", post(write).route_layer(write_scope))
+        .route(
+            "/admin",
+            get(admin).route_layer(RequireRoles::new(["admin"])),
+        )
+        .merge(common::swagger(doc))
         .layer(JwtAuthLayer::new(auth));
     common::serve("jwks_resource_server", app)
         .await

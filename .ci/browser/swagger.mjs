@@ -9,6 +9,11 @@
 //   jwt_auth                get a token (JSON POST /login, `Authorization` response header),
 //                           then in the browser: Execute -> 401; Authorize with the bearer
 //                           value; Execute -> 200 with the user.
+//   oauth2_scopes           (a test-only app: an oauth2 password flow with scoped operations)
+//                           Authorize's dialog lists every scope of the document with its
+//                           description as a checkbox; authorize with `reports:read` only (the
+//                           token request asks for exactly that scope); Execute GET /reports
+//                           -> 200, DELETE /reports (also needs reports:write) -> 403.
 //
 // Screenshots after each successful call: target/browser/<app>.png.
 // Usage (from anywhere): node .ci/browser/swagger.mjs   (run.sh builds the examples first)
@@ -374,6 +379,124 @@ async function jwtAuth(context) {
   }
 }
 
+function operation(page, method, path) {
+  return page
+    .locator(`.opblock.opblock-${method}`)
+    .filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) });
+}
+
+// Expands `method path`, clicks "Try it out" and "Execute"; returns the live status and the
+// Authorization header the browser sent.
+async function tryAndExecute(app, page, method, path, expectedStatus) {
+  const op = operation(page, method, path);
+  const upper = method.toUpperCase();
+  await step(app, `expand ${upper} ${path}, "Try it out"`, async () => {
+    await op.locator('.opblock-summary-control').click();
+    await op.getByRole('button', { name: 'Try it out' }).click();
+    await op.getByRole('button', { name: 'Execute' }).waitFor();
+  });
+  return step(app, `click "Execute" on ${upper} ${path} (expect ${expectedStatus})`, async () => {
+    const responded = page.waitForResponse(
+      (r) => r.request().method() === upper && new URL(r.url()).pathname === path,
+    );
+    await op.getByRole('button', { name: 'Execute' }).click();
+    const response = await responded;
+    const authorization = await response.request().headerValue('authorization');
+    check(
+      response.status() === expectedStatus,
+      `${upper} ${path} answered ${response.status()}`,
+    );
+    await op
+      .locator('.live-responses-table .response .response-col_status')
+      .filter({ hasText: new RegExp(`^\\s*${expectedStatus}\\s*$`) })
+      .waitFor();
+    return { authorization, challenge: response.headers()['www-authenticate'] };
+  });
+}
+
+async function oauth2Scopes(context) {
+  const app = 'oauth2_scopes';
+  const server = await step(app, 'start the server', () => startServer(app));
+  try {
+    const { url } = server;
+    const page = await context.newPage();
+    await step(app, 'open /schema/swagger/', async () => {
+      await page.goto(`${url}/schema/swagger/`);
+      await page.locator('.btn.authorize').waitFor();
+      await operation(page, 'get', '/reports').waitFor();
+    });
+    await step(app, 'click "Authorize"', async () => {
+      await page.locator('.btn.authorize').click();
+      await page.locator('.modal-ux #oauth_username').waitFor();
+    });
+    const dialog = page.locator('.modal-ux');
+    await step(app, "the dialog asks for the document's scopes", async () => {
+      const scopes = dialog.locator('.scopes');
+      await scopes.waitFor();
+      const names = await scopes.locator('p.name').allInnerTexts();
+      const descriptions = await scopes.locator('p.description').allInnerTexts();
+      const shown = JSON.stringify(names.map((n, i) => [n.trim(), descriptions[i]?.trim()]));
+      const expected = JSON.stringify([
+        ['reports:read', 'Read the reports'],
+        ['reports:write', 'Delete the reports'],
+      ]);
+      check(shown === expected, `the dialog lists ${shown}, not ${expected}`);
+      const boxes = scopes.locator('input[type="checkbox"]');
+      check((await boxes.count()) === 2, `the dialog has ${await boxes.count()} scope checkboxes, not 2`);
+    });
+    await step(app, 'fill username and password, tick reports:read only', async () => {
+      await page.locator('#oauth_username').fill('ada');
+      await page.locator('#oauth_password').fill('any non-empty password');
+      const read = dialog.locator('.scopes input[type="checkbox"][data-value="reports:read"]');
+      await dialog.locator(`label[for="${await read.getAttribute('id')}"]`).click();
+      check(await read.isChecked(), 'the reports:read checkbox is not ticked');
+      const write = dialog.locator('.scopes input[type="checkbox"][data-value="reports:write"]');
+      check(!(await write.isChecked()), 'the reports:write checkbox is ticked');
+    });
+    const grant = await step(app, 'click the dialog\'s "Authorize" (password grant)', async () => {
+      const responded = page.waitForResponse(
+        (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login',
+      );
+      await dialog.locator('.auth-btn-wrapper .btn.authorize').click();
+      const response = await responded;
+      const form = new URLSearchParams(response.request().postData() ?? '');
+      check(
+        form.get('grant_type') === 'password' && form.get('scope') === 'reports:read',
+        `the token request did not ask for exactly reports:read: ${response.request().postData()}`,
+      );
+      const body = await response.text();
+      check(response.status() === 201, `the token request answered ${response.status()}: ${body}`);
+      await authorized(dialog).waitFor();
+      return JSON.parse(body);
+    });
+    check(
+      jwtPayload(grant.access_token).scope === 'reports:read',
+      `the granted token's scope is ${jwtPayload(grant.access_token).scope}`,
+    );
+    await closeDialog(app, page);
+
+    const read = await tryAndExecute(app, page, 'get', '/reports', 200);
+    check(
+      read.authorization === `Bearer ${grant.access_token}`,
+      'Swagger UI did not send the granted token',
+    );
+    const write = await tryAndExecute(app, page, 'delete', '/reports', 403);
+    check(
+      /error="insufficient_scope"/.test(write.challenge ?? '') &&
+        /scope="reports:read reports:write"/.test(write.challenge ?? ''),
+      `the 403 challenge is ${write.challenge}`,
+    );
+    const file = join(SHOTS, `${app}.png`);
+    await step(app, `screenshot ${relative(ROOT, file)}`, () =>
+      page.screenshot({ path: file, fullPage: true }),
+    );
+    log(`[${app}] ok: the dialog lists both scopes; reports:read granted -> GET 200, DELETE 403; ${relative(ROOT, file)}`);
+    await page.close();
+  } finally {
+    await stopServer(server);
+  }
+}
+
 function killEverything() {
   for (const server of servers) {
     if (!server.exited) server.child.kill('SIGKILL');
@@ -393,6 +516,7 @@ async function main() {
   context.on('page', (page) => page.on('pageerror', (error) => pageErrors.push(error.message)));
   await oauth2PasswordBearer(context);
   await jwtAuth(context);
+  await oauth2Scopes(context);
   await browser.close();
   browser = undefined;
   if (pageErrors.length > 0) log(`note: uncaught page errors: ${pageErrors.join(' | ')}`);

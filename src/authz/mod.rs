@@ -60,6 +60,8 @@ mod refusal;
 mod require;
 mod service;
 
+#[cfg(feature = "openapi")]
+pub(crate) use self::claims::is_scope_token;
 pub use self::claims::ClaimLookup;
 pub use self::extract::{Grants, RequiredScopes, Scoped};
 pub use self::refusal::Refusal;

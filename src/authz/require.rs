@@ -99,6 +99,18 @@ impl RequireScopes {
 }
 
 impl<C> RequireScopes<C> {
+    /// The required scopes, in the order given (for the OpenAPI document:
+    /// `openapi::OpenApiSecurity::scoped` reads them here).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::authz::RequireScopes;
+    /// let admin = RequireScopes::new(["read", "write"]);
+    /// assert_eq!(admin.scopes().collect::<Vec<_>>(), ["read", "write"]);
+    /// ```
+    pub fn scopes(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.required.iter().map(|scope| &**scope)
+    }
+
     /// The same requirement, reading the token of claims type `D` (which the layer's
     /// [`JwtAuth<U, D>`](crate::JwtAuth) verifies to).
     ///

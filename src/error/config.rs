@@ -94,6 +94,26 @@ pub enum ConfigError {
     /// (visible ASCII but `"` and `\`).
     #[error("scope `{0}` is not a scope token: printable ASCII without spaces, `\"` or `\\`")]
     InvalidScope(String),
+    /// Scopes were given for an operation the OpenAPI document does not have
+    /// (`openapi::OpenApiSecurity::try_modify`, feature `openapi`): the path
+    /// is compared with the document's path exactly.
+    #[error("OpenAPI scopes for {method} {path}: the document has no such operation")]
+    UnknownOperation {
+        /// The method given.
+        method: http::Method,
+        /// The path given.
+        path: String,
+    },
+    /// Scopes were given for an operation that is excluded from authentication
+    /// (`openapi::OpenApiSecurity::try_modify`, feature `openapi`): it has
+    /// no security requirement to list them in, and the layer never checks a token there.
+    #[error("OpenAPI scopes for {method} {path}: the operation is excluded from authentication")]
+    ScopesOnExcludedOperation {
+        /// The method given.
+        method: http::Method,
+        /// The path given.
+        path: String,
+    },
     /// The realm is not printable ASCII without quotes and backslashes.
     #[error("realm must be printable ASCII without `\"` or `\\`")]
     InvalidRealm,

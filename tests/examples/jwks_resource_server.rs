@@ -246,6 +246,46 @@ fn jwks_resource_server_example_publishes_protected_resource_metadata_with_resou
 }
 
 #[test]
+fn jwks_resource_server_example_guards_read_write_admin_and_documents_the_scopes() {
+    let issuer = start_issuer(&[]);
+    let server = start_resource_server(&issuer, &[]);
+    // The issuer's tokens carry no scope and no role: valid, so 403, never 401.
+    let jwt = issue(&issuer, "ada");
+    for (method, path) in [("GET", "/read"), ("POST", "/write"), ("GET", "/admin")] {
+        let reply = match method {
+            "GET" => server.get(path, &bearer(&jwt)),
+            _ => server.post(path, "application/json", "", &bearer(&jwt)),
+        };
+        assert_eq!(status(&reply), 403, "{method} {path}: {}", reply.body);
+        let challenge = header(&reply, "www-authenticate").unwrap();
+        assert!(
+            challenge.contains(r#"error="insufficient_scope""#),
+            "{challenge}"
+        );
+        let anonymous = match method {
+            "GET" => server.get(path, ""),
+            _ => server.post(path, "application/json", "", ""),
+        };
+        assert_eq!(status(&anonymous), 401, "{method} {path}");
+    }
+    let read = server.get("/read", &bearer(&jwt));
+    assert!(header(&read, "www-authenticate")
+        .unwrap()
+        .contains(r#"scope="read""#));
+
+    // The document lists each operation's scope; the role-guarded one has none to list.
+    let doc = assert_docs(&server);
+    let security = |path: &str, method: &str| doc["paths"][path][method]["security"].clone();
+    assert_eq!(security("/read", "get"), json!([{"BearerToken": ["read"]}]));
+    assert_eq!(
+        security("/write", "post"),
+        json!([{"BearerToken": ["write"]}])
+    );
+    assert_eq!(security("/admin", "get"), json!([{"BearerToken": []}]));
+    assert_eq!(security("/some-path", "get"), json!([{"BearerToken": []}]));
+}
+
+#[test]
 fn jwks_resource_server_example_exits_2_without_jwks_url() {
     let output = Command::new(example_binary(NAME))
         .env("ADDR", "127.0.0.1:0")
