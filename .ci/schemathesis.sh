@@ -117,7 +117,9 @@ start jwks_resource_server MODE=issuer; ISSUER_ADDR="$ADDR_OF_LAST"
 post "$ISSUER_ADDR" /token '{"sub":"ada"}'
 check "jwks_resource_server (issuer)" "$ISSUER_ADDR" "$(from_json access_token)"
 start jwks_resource_server JWKS_URL="http://$ISSUER_ADDR/.well-known/jwks.json"
-post "$ISSUER_ADDR" /token '{"sub":"ada"}'
+# A token with the scopes and the role /read, /write and /admin require, so that those
+# operations are tested past their 403.
+post "$ISSUER_ADDR" /token '{"sub":"ada","scope":"read write","roles":["admin"]}'
 check "jwks_resource_server" "$ADDR_OF_LAST" "$(from_json access_token)"
 
 if [ "${#FAILED[@]}" -ne 0 ]; then

@@ -30,7 +30,8 @@
 //! without `alg` the algorithms of its key type.
 //!
 //! Issuer (`MODE=issuer`): `GET /.well-known/jwks.json` publishes the public halves of the
-//! current key and the one before it; `POST /token` `{"sub": ..}` answers 201
+//! current key and the one before it; `POST /token` `{"sub": ..}` (optionally with `"scope":
+//! "read write"` and `"roles": ["admin"]`, stamped as `scope` and `realm_access.roles`) answers 201
 //! `{"access_token": ..}` signed with the current key (its `kid` in the header); `POST /rotate`
 //! answers 201 `{"kid": ..}` after switching to a new key. Keys are generated at startup and on
 //! rotation (RS256 first, then ES256, RS256, ...) and live only in memory. Anyone who can reach
@@ -301,6 +302,12 @@ struct TokenRequest {
     /// The subject of the token: not empty, no control characters.
     #[schema(min_length = 1, pattern = r"^[^\u0000-\u001F\u007F-\u009F]+$")]
     sub: String,
+    /// Optional: stamped as the `scope` claim (space-separated, e.g. `"read write"`).
+    #[serde(default)]
+    scope: Option<String>,
+    /// Optional: stamped as `realm_access.roles` (e.g. `["admin"]`).
+    #[serde(default)]
+    roles: Option<Vec<String>>,
 }
 
 /// `POST /token` answer.
@@ -349,6 +356,12 @@ async fn token(State(issuer): State<Issuer>, Json(request): Json<TokenRequest>) 
         }
         if let Some(aud) = &issuer.aud {
             token = token.audience(aud);
+        }
+        if let Some(scope) = &request.scope {
+            token = token.extra("scope", scope);
+        }
+        if let Some(roles) = &request.roles {
+            token = token.extra("realm_access", json!({ "roles": roles }));
         }
         token.sign()
     };

@@ -283,6 +283,29 @@ fn jwks_resource_server_example_guards_read_write_admin_and_documents_the_scopes
     );
     assert_eq!(security("/admin", "get"), json!([{"BearerToken": []}]));
     assert_eq!(security("/some-path", "get"), json!([{"BearerToken": []}]));
+
+    // A token the issuer stamped with the scopes and the role: 200 {"sub"} on each route;
+    // with `read` alone, /write is still 403.
+    let granted = |body: Value| {
+        let reply = issuer.post("/token", "application/json", &body.to_string(), "");
+        assert_eq!(status(&reply), 201, "{}", reply.body);
+        let token: Value = serde_json::from_str(&reply.body).unwrap();
+        token["access_token"].as_str().unwrap().to_owned()
+    };
+    let all = granted(json!({"sub": "ada", "scope": "read write", "roles": ["admin"]}));
+    for (method, path) in [("GET", "/read"), ("POST", "/write"), ("GET", "/admin")] {
+        let reply = match method {
+            "GET" => server.get(path, &bearer(&all)),
+            _ => server.post(path, "application/json", "", &bearer(&all)),
+        };
+        assert_eq!(status(&reply), 200, "{method} {path}: {}", reply.body);
+        let body: Value = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(body, json!({"sub": "ada"}));
+    }
+    let reader = granted(json!({"sub": "ada", "scope": "read"}));
+    assert_eq!(status(&server.get("/read", &bearer(&reader))), 200);
+    let write = server.post("/write", "application/json", "", &bearer(&reader));
+    assert_eq!(status(&write), 403);
 }
 
 #[test]
