@@ -22,8 +22,11 @@
 //! `admin` in `realm_access.roles`: each answers 200 `{"sub": ..}`, a valid token without the
 //! scope or role 403 `insufficient_scope`. The OpenAPI requirement of `/read` and `/write`
 //! lists its scope (`{"BearerToken": ["read"]}`). It
-//! verifies only, with the keys of the JWK Set at `JWKS_URL` (required; plain
-//! `http` only to a loopback host). A token whose `kid` is not in the set makes the crate fetch
+//! verifies only, with the keys of the JWK Set at `JWKS_URL`, or, with `OIDC_ISSUER` instead,
+//! of the JWK Set that OpenID Connect discovery at `OIDC_ISSUER/.well-known/openid-configuration`
+//! names (RFC 8414 metadata as fallback; the document's `issuer` must be `OIDC_ISSUER`, and so
+//! must every token's `iss`). One of the two is required; plain `http` only to a loopback
+//! host. Started while the issuer is down, it serves 503 to tokens until the keys load. A token whose `kid` is not in the set makes the crate fetch
 //! the set again, at most once per `JWKS_MIN_REFETCH_SECS` (default 30), so a key the issuer
 //! just rotated to is picked up without a restart. Every asymmetric algorithm is accepted (RS,
 //! PS, ES256, ES384, EdDSA): a key whose JWK names its `alg` serves that algorithm only, a key
@@ -33,7 +36,9 @@
 //! current key and the one before it; `POST /token` `{"sub": ..}` (optionally with `"scope":
 //! "read write"` and `"roles": ["admin"]`, stamped as `scope` and `realm_access.roles`) answers 201
 //! `{"access_token": ..}` signed with the current key (its `kid` in the header); `POST /rotate`
-//! answers 201 `{"kid": ..}` after switching to a new key. Keys are generated at startup and on
+//! answers 201 `{"kid": ..}` after switching to a new key. With `ISSUER` set, `GET
+//! /.well-known/openid-configuration` names it as `issuer` with `jwks_uri`
+//! `<ISSUER>/.well-known/jwks.json` (so `ISSUER` should be the issuer's own URL). Keys are generated at startup and on
 //! rotation (RS256 first, then ES256, RS256, ...) and live only in memory. Anyone who can reach
 //! the issuer can get a token for any subject: it is a stand-in for a real identity provider,
 //! for development only.
@@ -191,13 +196,16 @@ async fn admin(token: Token) -> Json<Subject> {
 struct ResourceDoc;
 
 async fn resource_server() -> Result<(), Error> {
-    let Some(url) = env("JWKS_URL") else {
-        usage(
+    let oidc_issuer = env("OIDC_ISSUER");
+    let mut source = match (env("JWKS_URL"), &oidc_issuer) {
+        (Some(url), None) => JwksSource::new(url),
+        (None, Some(issuer)) => JwksSource::discover(issuer),
+        (Some(_), Some(_)) => usage("set JWKS_URL or OIDC_ISSUER, not both"),
+        (None, None) => usage(
             "JWKS_URL is not set: give the URL of the issuer's JWK Set, \
-             e.g. http://127.0.0.1:4000/.well-known/jwks.json",
-        )
+             e.g. http://127.0.0.1:4000/.well-known/jwks.json (or OIDC_ISSUER, the issuer's URL)",
+        ),
     };
-    let mut source = JwksSource::new(url);
     if let Some(seconds) = env("JWKS_MIN_REFETCH_SECS") {
         let Ok(seconds) = seconds.parse() else {
             usage("JWKS_MIN_REFETCH_SECS must be a whole number of seconds")
@@ -232,7 +240,7 @@ async fn resource_server() -> Result<(), Error> {
     // RFC 9728: where clients (MCP clients among them) learn which issuer to get a token from.
     if let Some(resource) = env("RESOURCE") {
         let metadata = ProtectedResource::new(resource)
-            .authorization_servers(env("ISSUER"))
+            .authorization_servers(env("ISSUER").or(oidc_issuer))
             .scopes_supported(["read", "write"]);
         builder = builder.protected_resource(metadata);
     }
@@ -240,7 +248,7 @@ async fn resource_server() -> Result<(), Error> {
     // build() started the first fetch; wait for it so the first requests do not. If the issuer
     // is not up yet, serve anyway: requests get 503 until a fetch succeeds.
     if let Err(error) = auth.refresh_jwks().await {
-        eprintln!("warning: the JWK Set at JWKS_URL could not be fetched yet ({error}); retrying");
+        eprintln!("warning: the JWK Set could not be fetched yet ({error}); retrying");
     }
     // Each scope list is written once: the route's guard and its OpenAPI requirement.
     let read_scope = RequireScopes::new(["read"]);
@@ -419,7 +427,7 @@ async fn rotate(State(issuer): State<Issuer>) -> Response {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(jwks, token, rotate),
+    paths(jwks, openid_configuration, token, rotate),
     components(schemas(TokenRequest, AccessToken, Rotated))
 )]
 struct IssuerDoc;
@@ -473,6 +481,25 @@ impl SigningKey {
     }
 }
 
+/// OpenID Connect discovery (only the members a resource server reads, and the token
+/// endpoint), when `ISSUER` names this issuer; 404 otherwise: tokens carry no `iss` then.
+#[utoipa::path(get, path = "/.well-known/openid-configuration",
+    responses((status = 200, description = "OpenID Connect discovery: issuer and jwks_uri", body = Object),
+              (status = 404, description = "ISSUER is not set")))]
+async fn openid_configuration(State(issuer): State<Issuer>) -> Response {
+    let Some(iss) = &issuer.iss else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let base = iss.trim_end_matches('/');
+    Json(json!({
+        "issuer": iss,
+        "jwks_uri": format!("{base}/.well-known/jwks.json"),
+        "token_endpoint": format!("{base}/token"),
+        "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+    }))
+    .into_response()
+}
+
 async fn issuer() -> Result<(), Error> {
     let first = SigningKey::generate(1)?;
     eprintln!(
@@ -491,6 +518,10 @@ async fn issuer() -> Result<(), Error> {
     };
     let app = Router::new()
         .route("/.well-known/jwks.json", get(jwks))
+        .route(
+            "/.well-known/openid-configuration",
+            get(openid_configuration),
+        )
         .route("/token", post(token))
         .route("/rotate", post(rotate))
         .merge(common::swagger(IssuerDoc::openapi()))

@@ -1,11 +1,11 @@
 //! [`ConfigError`]: a configuration `build()` refuses, and the typed details some of its
 //! variants carry.
 
-#[cfg(feature = "jwks")]
-use super::problem::JwksUrlProblem;
 use super::problem::{
     CookieProblem, DurationSetting, KeyProblem, PatternProblem, ProtectedResourceProblem,
 };
+#[cfg(feature = "jwks")]
+use super::problem::{JwksIssuerProblem, JwksUrlProblem};
 
 /// A configuration refused by `build()`. The message names the problem.
 ///
@@ -152,6 +152,11 @@ pub enum ConfigError {
     #[cfg(feature = "jwks")]
     #[error("JWK Set URL: {0}")]
     InvalidJwksUrl(JwksUrlProblem),
+    /// Several remote key sets (`.jwks(..)` called more than once) that cannot be told apart
+    /// by the token's `iss`.
+    #[cfg(feature = "jwks")]
+    #[error("remote key sets: {0}")]
+    JwksIssuers(JwksIssuerProblem),
     /// The default HTTP client for the JWK Set could not be built (its TLS backend failed).
     #[cfg(feature = "jwks")]
     #[error("the HTTP client for the JWK Set could not be built")]

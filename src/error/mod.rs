@@ -12,6 +12,6 @@ pub use self::auth::{AuthError, AuthErrorKind, InvalidRequestReason, InvalidToke
 pub use self::config::ConfigError;
 pub use self::issue::IssueError;
 pub use self::problem::{
-    CookieProblem, DurationSetting, JwksUrlProblem, KeyProblem, PatternProblem,
+    CookieProblem, DurationSetting, JwksIssuerProblem, JwksUrlProblem, KeyProblem, PatternProblem,
     ProtectedResourceProblem,
 };

@@ -217,6 +217,40 @@ impl fmt::Display for JwksUrlProblem {
     }
 }
 
+/// Why several remote key sets cannot be told apart
+/// (`ConfigError::JwksIssuers`, feature `jwks`).
+///
+/// ```
+/// use axum_jwt_layer::error::JwksIssuerProblem;
+/// assert_eq!(
+///     JwksIssuerProblem::Missing.to_string(),
+///     "with several key sources, each names its issuer: JwksSource::discover or JwksSource::for_issuer"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JwksIssuerProblem {
+    /// The text: "with several key sources, each names its issuer: JwksSource::discover or JwksSource::for_issuer".
+    Missing,
+    /// The text: "two key sources name the same issuer".
+    Duplicate,
+    /// The text: "a key source names an issuer that accepted_issuers does not list".
+    NotAccepted,
+    /// The text: "JwksSource::for_issuer differs from the issuer given to JwksSource::discover".
+    Conflicting,
+}
+
+impl fmt::Display for JwksIssuerProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Missing => "with several key sources, each names its issuer: JwksSource::discover or JwksSource::for_issuer",
+            Self::Duplicate => "two key sources name the same issuer",
+            Self::NotAccepted => "a key source names an issuer that accepted_issuers does not list",
+            Self::Conflicting => "JwksSource::for_issuer differs from the issuer given to JwksSource::discover",
+        })
+    }
+}
+
 /// What is wrong with the RFC 9728 protected resource metadata
 /// ([`ConfigError::InvalidProtectedResource`](super::ConfigError::InvalidProtectedResource)).
 ///

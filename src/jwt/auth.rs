@@ -116,16 +116,23 @@ where
         &self,
     ) -> impl std::future::Future<Output = Result<(), crate::keys::JwksError>> + Send + 'static
     {
-        use crate::keys::source::KeySource;
-        let fetch = match &self.backend().verifier.keys {
-            KeySource::Remote(remote) => Some(remote.refresh_now()),
-            KeySource::Local(_) => None,
-        };
+        // Every set's fetch starts now; the first failure is reported.
+        let fetches: Vec<_> = self
+            .backend()
+            .verifier
+            .remotes()
+            .map(|remote| remote.refresh_now())
+            .collect();
         async move {
-            match fetch {
-                Some(fetch) => fetch?.await,
-                None => Ok(()),
+            let mut outcome = Ok(());
+            for fetch in fetches {
+                let done = match fetch {
+                    Ok(fetch) => fetch.await,
+                    Err(error) => Err(error),
+                };
+                outcome = outcome.and(done);
             }
+            outcome
         }
     }
 }

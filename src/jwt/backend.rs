@@ -54,7 +54,7 @@ impl<C> fmt::Debug for JwtBackend<C> {
         // Never the keys.
         f.debug_struct("JwtBackend")
             .field("algorithms", &self.verifier.algorithms)
-            .field("keys", &self.verifier.keys.len())
+            .field("keys", &self.verifier.key_count())
             .field("sources", &self.sources)
             .finish_non_exhaustive()
     }
@@ -83,12 +83,16 @@ impl<C: DeserializeOwned + 'static> JwtBackend<C> {
 
     /// Finds the token in the configured sources and verifies it; `Ok(None)` when none of
     /// them carries one.
+    #[cfg(feature = "jwks")]
     fn find_and_verify(&self, headers: &HeaderMap) -> Result<Option<Token<C>>, AuthError> {
-        match find_token(&self.sources, headers) {
-            Ok(Some(token)) => self.verify(token).map(Some),
-            Ok(None) => Ok(None),
-            Err(reason) => Err(AuthError::new(AuthErrorKind::InvalidRequest(reason))),
-        }
+        self.find(headers)?
+            .map(|token| self.verify(token))
+            .transpose()
+    }
+
+    fn find<'h>(&self, headers: &'h HeaderMap) -> Result<Option<&'h str>, AuthError> {
+        find_token(&self.sources, headers)
+            .map_err(|reason| AuthError::new(AuthErrorKind::InvalidRequest(reason)))
     }
 }
 
@@ -102,12 +106,17 @@ where
         &self,
         parts: &Parts,
     ) -> impl Future<Output = Result<Option<Token<C>>, AuthError>> + Send {
-        let verified = self.find_and_verify(&parts.headers);
+        let found = self.find(&parts.headers);
+        let verified = match found {
+            Ok(Some(token)) => self.verify(token).map(Some),
+            Ok(None) => Ok(None),
+            Err(ref error) => Err(error.clone()),
+        };
         #[cfg(feature = "jwks")]
-        let wait = verified
-            .as_ref()
-            .err()
-            .and_then(|error| self.key_wait(error));
+        let wait = match (&found, &verified) {
+            (Ok(Some(token)), Err(error)) => self.key_wait(token, error),
+            _ => None,
+        };
         async move {
             #[cfg(feature = "jwks")]
             if let Some(fetch) = wait {
@@ -132,13 +141,10 @@ where
 impl<C> JwtBackend<C> {
     /// For a token refused because no key matched: the fetch to wait for before verifying
     /// once more, if the remote set may have the key.
-    fn key_wait(&self, error: &AuthError) -> Option<crate::keys::remote::Fetch> {
-        let crate::keys::source::KeySource::Remote(remote) = &self.verifier.keys else {
-            return None;
-        };
+    fn key_wait(&self, token: &str, error: &AuthError) -> Option<crate::keys::remote::Fetch> {
         match error.kind() {
             AuthErrorKind::InvalidToken(InvalidTokenReason::UnknownKey)
-            | AuthErrorKind::KeysUnavailable => remote.refetch(),
+            | AuthErrorKind::KeysUnavailable => self.verifier.remote_for(token)?.refetch(),
             _ => None,
         }
     }

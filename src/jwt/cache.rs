@@ -91,7 +91,7 @@ pub(crate) fn verify_cached<C>(
     verify_in_full: impl FnOnce() -> Result<Token<C>, AuthError>,
 ) -> Result<Token<C>, AuthError> {
     // Read before verifying: a set replaced meanwhile makes this entry a miss, never stale.
-    let generation = verifier.keys.generation();
+    let generation = verifier.generation();
     if let Some(hit) = cache.get(token, generation) {
         return match verifier.rules.check_times(hit.exp, hit.nbf, hit.iat, now) {
             Ok(()) => Ok(hit),

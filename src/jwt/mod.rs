@@ -33,7 +33,7 @@
 
 // Files: `auth.rs` (the `JwtAuth` names), `backend.rs`, `builder/` (settings by role and
 // `build()`), `source.rs` (where the token is found), `verify.rs` (the JWS steps), `rules.rs`
-// (the claim checks), `json.rs` (strict JSON), `payload.rs` (header and payload in one pass), `cache.rs` (verified tokens), `issuing.rs` and
+// (the claim checks), `route.rs` (several issuers, routed by `iss`), `json.rs` (strict JSON), `payload.rs` (header and payload in one pass), `cache.rs` (verified tokens), `issuing.rs` and
 // `refresh.rs` (the `JwtAuth` methods that sign).
 
 pub(crate) mod auth;
@@ -44,6 +44,7 @@ pub(crate) mod issuing;
 pub(crate) mod json;
 pub(crate) mod payload;
 pub(crate) mod refresh;
+pub(crate) mod route;
 pub(crate) mod rules;
 pub(crate) mod source;
 pub(crate) mod verify;

@@ -15,6 +15,7 @@ use super::json::strict_object;
 use super::payload::{Header, Param, Payload};
 use super::rules::Rules;
 use crate::error::InvalidTokenReason as Reason;
+use crate::keys::set::KeyEntry;
 use crate::keys::source::{Failure, KeySource};
 use crate::token::REFRESH_TYP;
 
@@ -29,6 +30,41 @@ pub(crate) struct Verifier {
     /// The rules of refresh tokens (their own audience), when refresh tokens are on.
     pub(crate) refresh_rules: Option<Rules>,
     pub(crate) hook: Option<Box<DecodeHook>>,
+    /// Several issuers (remote key sets naming theirs): the token's `iss` picks the keys and
+    /// the rules. Empty: `keys` and `rules` serve every token.
+    pub(crate) routes: Vec<Route>,
+}
+
+/// One trusted issuer: tokens with `iss` = `issuer` are verified with `keys` and `rules`
+/// (`route.rs` picks it).
+pub(crate) struct Route {
+    pub(crate) issuer: String,
+    pub(crate) keys: KeySource,
+    pub(crate) rules: Rules,
+}
+
+/// A token whose header passed: the algorithm, the `kid`, and what the signature covers.
+pub(crate) struct Jws<'a> {
+    algorithm: Algorithm,
+    pub(super) kid: Option<&'a str>,
+    message: &'a [u8],
+    signature: &'a str,
+    pub(super) payload_b64: &'a str,
+}
+
+impl Jws<'_> {
+    /// The signature check with the key the `kid` selected.
+    pub(super) fn check(&self, key: &KeyEntry) -> Result<(), Failure> {
+        // One key, one family: the allow-list admits the alg, the selected key must serve it.
+        if !key.permits(self.algorithm) {
+            return Err(Reason::AlgorithmNotAllowed.into());
+        }
+        if key.verify(self.signature, self.message, self.algorithm) {
+            Ok(())
+        } else {
+            Err(Reason::BadSignature.into())
+        }
+    }
 }
 
 /// What a token is presented as: the two never stand in for each other (`typ` and `aud`).
@@ -53,6 +89,20 @@ impl Verifier {
         usage: TokenUse,
         then: impl FnOnce(&[u8]) -> R,
     ) -> Result<R, Failure> {
+        self.with_jws(token, usage, |jws| {
+            self.keys.with_key(jws.kid, |key| jws.check(key))?;
+            let mut payload_buffer = [0u8; 1024];
+            Ok(then(&b64_into(jws.payload_b64, &mut payload_buffer)?))
+        })
+    }
+
+    /// Size cap, segments and the checked header; then `then`, which picks the key.
+    pub(super) fn with_jws<R>(
+        &self,
+        token: &str,
+        usage: TokenUse,
+        then: impl FnOnce(Jws<'_>) -> Result<R, Failure>,
+    ) -> Result<R, Failure> {
         if token.len() > self.max_size {
             return Err(Reason::TooLarge.into());
         }
@@ -71,25 +121,21 @@ impl Verifier {
             Some(Param::Str(kid)) => Some(kid.as_ref()),
             Some(Param::Other) => return Err(Reason::BadHeader.into()),
         };
-        let message = &token[..header_b64.len() + 1 + payload_b64.len()];
-        self.keys.with_key(kid, |key| {
-            // One key, one family: the allow-list admits the alg, the selected key must serve it.
-            if !key.permits(algorithm) {
-                return Err(Reason::AlgorithmNotAllowed.into());
-            }
-            if key.verify(signature, message.as_bytes(), algorithm) {
-                Ok(())
-            } else {
-                Err(Reason::BadSignature.into())
-            }
-        })?;
-        let mut payload_buffer = [0u8; 1024];
-        Ok(then(&b64_into(payload_b64, &mut payload_buffer)?))
+        then(Jws {
+            algorithm,
+            kid,
+            message: &token.as_bytes()[..header_b64.len() + 1 + payload_b64.len()],
+            signature,
+            payload_b64,
+        })
     }
 
     /// Verifies `token` at time `now` (seconds) and returns its checked payload. Without a
     /// decode hook the payload is parsed once, straight into its claim slots.
     pub(crate) fn verify(&self, token: &str, now: i64) -> Result<Payload, Failure> {
+        if !self.routes.is_empty() {
+            return self.verify_routed(token, now);
+        }
         let parsed = self.verify_jws_with(token, TokenUse::Access, |bytes| match &self.hook {
             None => Payload::parse(bytes).map_err(|()| Reason::BadPayload),
             Some(hook) => {
@@ -153,7 +199,7 @@ fn access_token_typ(typ: &str) -> bool {
 }
 
 /// [`b64`] into `buffer` when the segment fits, into a new vector otherwise.
-fn b64_into<'b>(segment: &str, buffer: &'b mut [u8]) -> Result<Cow<'b, [u8]>, Reason> {
+pub(super) fn b64_into<'b>(segment: &str, buffer: &'b mut [u8]) -> Result<Cow<'b, [u8]>, Reason> {
     // At most 3 bytes per 4 characters, rounded up.
     if segment.len().div_ceil(4) * 3 > buffer.len() {
         return b64(segment).map(Cow::Owned);

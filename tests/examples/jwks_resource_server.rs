@@ -380,3 +380,57 @@ fn jwks_resource_server_example_accepts_every_asymmetric_algorithm_its_keys_allo
     // rsa-b's JWK says RS256: a PS256 token under its kid is refused, whatever the signature.
     assert_refused(&server, &sign(Algorithm::PS256, "rsa-b", &rsa, "wrong-alg"));
 }
+
+/// A loopback port nothing listens on (yet).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn jwks_resource_server_example_discovers_keys_from_oidc_issuer_and_waits_for_it() {
+    let port = free_port();
+    let issuer_url = format!("http://127.0.0.1:{port}");
+    // The resource server starts first: the issuer is down, a token gets 503.
+    let server = Example::start_with(
+        NAME,
+        &[("OIDC_ISSUER", &issuer_url), ("JWKS_MIN_REFETCH_SECS", "1")],
+    );
+    // Its signature is never reached: no keys are loaded for its issuer.
+    let b64 = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let early = format!(
+        "{}.{}.c2ln",
+        b64(json!({"alg": "RS256", "kid": "k"})),
+        b64(json!({"sub": "ada", "iss": issuer_url}))
+    );
+    let reply = server.get("/some-path", &bearer(&early));
+    assert_eq!(status(&reply), 503, "{}", reply.body);
+    assert_eq!(status(&server.get("/some-path", "")), 401);
+
+    let addr = format!("127.0.0.1:{port}");
+    let issuer = start_issuer(&[("ADDR", &addr), ("ISSUER", &issuer_url)]);
+    let document = issuer.get("/.well-known/openid-configuration", "");
+    assert_eq!(status(&document), 200, "{}", document.head);
+    let document: Value = serde_json::from_str(&document.body).unwrap();
+    assert_eq!(document["issuer"], json!(issuer_url));
+    assert_eq!(
+        document["jwks_uri"],
+        json!(format!("{issuer_url}/.well-known/jwks.json"))
+    );
+
+    let jwt = issue(&issuer, "ada");
+    assert_eq!(segment(&jwt, 1)["iss"], json!(issuer_url));
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    assert_accepted(&server, &jwt, "ada");
+
+    // A token of another issuer (none stamped) is refused with the discovered keys too.
+    let other = start_issuer(&[]);
+    assert_eq!(
+        status(&other.get("/.well-known/openid-configuration", "")),
+        404
+    );
+    assert_refused(&server, &issue(&other, "ada"));
+}

@@ -75,8 +75,8 @@ where
             return Err(ConfigError::NoAlgorithms);
         }
         ensure_crypto_backend()?;
-        let (keys, signing_keys) = self.take_keys()?;
-        let rules = self.claim_rules()?;
+        let mut rules = self.claim_rules()?;
+        let (keys, routes, signing_keys) = self.take_keys(&mut rules)?;
         let sources = self.compiled_sources()?;
         self.flow.bearer_methods = Some(bearer_methods(&sources));
         // A cookie is sent by the browser on its own: cross-origin protection is on by default.
@@ -100,6 +100,7 @@ where
                 rules,
                 refresh_rules,
                 hook: self.hook,
+                routes,
             },
             sources,
             issuer: Arc::new(issuer),

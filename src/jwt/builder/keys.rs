@@ -10,10 +10,17 @@ use serde::de::DeserializeOwned;
 use super::JwtAuthBuilder;
 use crate::error::ConfigError;
 #[cfg(feature = "jwks")]
+use crate::jwt::route::remote_routes;
+use crate::jwt::rules::Rules;
+use crate::jwt::verify::Route;
+#[cfg(feature = "jwks")]
 use crate::keys::remote::{JwksSource, RemoteKeys};
 use crate::keys::set::{KeySet, KeySpec};
 use crate::keys::source::KeySource;
 use crate::keys::Key;
+
+/// The verifier's keys, the routes of several issuers, and the keys tokens are signed with.
+pub(super) type Keys = (KeySource, Vec<Route>, Arc<KeySet>);
 
 impl<U, C> JwtAuthBuilder<U, C>
 where
@@ -139,6 +146,12 @@ where
     /// algorithm. Such a configuration verifies only: `create_token` has no key to sign with.
     /// Feature `jwks`.
     ///
+    /// Called again, it adds a source: several issuers, each source naming its own
+    /// ([`JwksSource::discover`] or [`JwksSource::for_issuer`]; two naming the same one fail
+    /// `build()`, and so does one naming none). A token is then routed by its `iss`: a token
+    /// of no configured issuer is refused (401) before any signature work, and one of an
+    /// issuer whose keys are not loaded yet gets 503.
+    ///
     /// ```
     /// # use axum_jwt_layer::{ConfigError, JwtAuth, Token, keys::{Algorithm, JwksSource}};
     /// # use std::convert::Infallible;
@@ -152,21 +165,31 @@ where
     /// ```
     #[cfg(feature = "jwks")]
     pub fn jwks(mut self, source: JwksSource) -> Self {
-        self.jwks = Some(source);
+        self.jwks.push(source);
         self
     }
 
-    /// For `build()`: where the verifier finds its keys, and the set tokens are signed with.
-    pub(super) fn take_keys(&mut self) -> Result<(KeySource, Arc<KeySet>), ConfigError> {
+    /// For `build()`: where the verifier finds its keys, the routes of several issuers, and
+    /// the set tokens are signed with. `rules` take the audiences a remote source sets.
+    #[cfg_attr(not(feature = "jwks"), allow(unused_variables))]
+    pub(super) fn take_keys(&mut self, rules: &mut Rules) -> Result<Keys, ConfigError> {
         // The secret first: tokens are signed with the first key that can sign.
         let mut keys: Vec<KeySpec> = self.secret.take().into_iter().collect();
         keys.append(&mut self.keys);
         #[cfg(feature = "jwks")]
-        if let Some(source) = self.jwks.take() {
-            let remote = RemoteKeys::configure(source, &keys, &self.algorithms)?;
-            return Ok((KeySource::Remote(remote), Arc::new(KeySet::empty())));
+        if !self.jwks.is_empty() {
+            let remotes = std::mem::take(&mut self.jwks)
+                .into_iter()
+                .map(|source| RemoteKeys::configure(source, &keys, &self.algorithms))
+                .collect::<Result<Vec<_>, _>>()?;
+            let (source, routes) = remote_routes(remotes, rules)?;
+            return Ok((source, routes, Arc::new(KeySet::empty())));
         }
         let set = Arc::new(KeySet::build(&keys, &self.algorithms)?);
-        Ok((KeySource::Local(Arc::clone(&set)), set))
+        Ok((
+            KeySource::Local(Arc::clone(&set)),
+            Vec::new(),
+            Arc::clone(&set),
+        ))
     }
 }

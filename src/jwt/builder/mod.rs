@@ -62,7 +62,7 @@ pub struct JwtAuthBuilder<U, C = Claims> {
     /// [`jwk_set`](Self::jwk_set).
     keys: Vec<KeySpec>,
     #[cfg(feature = "jwks")]
-    jwks: Option<crate::keys::remote::JwksSource>,
+    jwks: Vec<crate::keys::remote::JwksSource>,
     algorithms: Vec<Algorithm>,
     /// The claim rules, held once; `leeway` and `max_lifetime` are converted by `build()`.
     rules: Rules,
@@ -115,7 +115,7 @@ where
             secret: None,
             keys: Vec::new(),
             #[cfg(feature = "jwks")]
-            jwks: None,
+            jwks: Vec::new(),
             algorithms: vec![Algorithm::HS256],
             rules: Rules {
                 verify_expiry: true,

@@ -17,9 +17,10 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
+use super::discovery;
 use super::error::{JwksError, JwksErrorKind};
 use super::fetch::{self, Fetched};
-use super::source::{JwksSource, Settings};
+use super::source::{JwksSource, Location, Settings};
 use crate::error::ConfigError;
 use crate::keys::set::{KeySet, KeySpec, RemoteSetProblem};
 
@@ -167,11 +168,14 @@ impl RemoteKeys {
 
     /// One fetch, as its own task: fetch, install, then book the outcome.
     async fn run(self: Arc<Self>, id: u64) -> Result<(), JwksError> {
-        let outcome = match fetch::fetch(&self.settings).await {
-            Ok(fetched) => {
-                let max_age = fetched.max_age;
-                self.install(fetched).map(|()| max_age)
-            }
+        let outcome = match self.locate().await {
+            Ok(url) => match fetch::fetch(&self.settings, &url, fetch::JWK_SET).await {
+                Ok(fetched) => {
+                    let max_age = fetched.max_age;
+                    self.install(fetched).map(|()| max_age)
+                }
+                Err(error) => Err(error),
+            },
             Err(error) => Err(error),
         };
         let now = Instant::now();
@@ -198,6 +202,27 @@ impl RemoteKeys {
             tracing::warn!(%error, %source, "JWK Set fetch failed; the keys fetched before stay in use");
         }
         outcome.map(|_| ())
+    }
+
+    /// Where the set is: configured, or read from the issuer's metadata on every fetch.
+    async fn locate(&self) -> Result<reqwest::Url, JwksError> {
+        match &self.settings.location {
+            Location::Set(url) => Ok(url.clone()),
+            Location::Discover { openid, oauth } => {
+                let issuer = self.settings.issuer.as_deref().unwrap_or_default();
+                discovery::jwks_uri(&self.settings, issuer, openid, oauth).await
+            }
+        }
+    }
+
+    /// The issuer whose tokens this set verifies, if the source names one.
+    pub(crate) fn issuer(&self) -> Option<&str> {
+        self.settings.issuer.as_deref()
+    }
+
+    /// The audiences set for this source, if any.
+    pub(crate) fn audiences(&self) -> Option<&[String]> {
+        self.settings.audiences.as_deref()
     }
 
     /// Parses a fetched body and installs its keys, unless it is the set already installed.

@@ -1,4 +1,4 @@
-//! [`JwksError`]: why a JWK Set fetch did not install new keys.
+//! [`JwksError`]: why a JWK Set fetch (or the discovery before it) did not install new keys.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -49,6 +49,15 @@ pub enum JwksErrorKind {
     DuplicateKid,
     /// There is no Tokio runtime to fetch on.
     NoRuntime,
+    /// The discovery document ([`JwksSource::discover`](crate::keys::JwksSource::discover)) is
+    /// not a JSON object with a string `issuer` and a string `jwks_uri`.
+    DiscoveryMalformed,
+    /// The discovery document names an issuer other than the configured one (compared
+    /// exactly, as OpenID Connect Discovery §4.3 and RFC 8414 §3.3 require).
+    IssuerMismatch,
+    /// The discovery document's `jwks_uri` is not an absolute `https` URL (plain `http` only
+    /// to a loopback host, or with [`allow_http`](crate::keys::JwksSource::allow_http)).
+    JwksUriRefused,
     /// The runtime the fetch ran on shut down before it finished.
     Cancelled,
 }
@@ -109,6 +118,15 @@ impl fmt::Display for JwksError {
                 f.write_str("the JWK Set has no public signature key for an allowed algorithm")
             }
             JwksErrorKind::DuplicateKid => f.write_str("two keys of the JWK Set share a kid"),
+            JwksErrorKind::DiscoveryMalformed => f.write_str(
+                "the discovery document is not a JSON object with a string issuer and jwks_uri",
+            ),
+            JwksErrorKind::IssuerMismatch => {
+                f.write_str("the discovery document names another issuer")
+            }
+            JwksErrorKind::JwksUriRefused => {
+                f.write_str("the discovery document's jwks_uri is not an https URL")
+            }
             JwksErrorKind::NoRuntime => f.write_str("no Tokio runtime to fetch the JWK Set on"),
             JwksErrorKind::Cancelled => {
                 f.write_str("the runtime shut down while the JWK Set was fetched")

@@ -1,4 +1,4 @@
-//! One fetch of the JWK Set: the HTTP request with a size cap, `Cache-Control: max-age`, and
+//! One fetch of a JWK Set or a discovery document: the HTTP request with a size cap, `Cache-Control: max-age`, and
 //! the members of the set (RFC 7517 §5: members that do not parse are skipped, not fatal).
 
 use std::time::Duration;
@@ -22,12 +22,20 @@ pub(crate) struct Fetched {
     pub(crate) max_age: Option<Duration>,
 }
 
-/// GETs the set, refusing non-2xx answers and bodies over [`MAX_BODY`].
-pub(crate) async fn fetch(settings: &Settings) -> Result<Fetched, JwksError> {
+/// What a JWK Set request accepts.
+pub(crate) const JWK_SET: &str = "application/jwk-set+json, application/json";
+
+/// GETs `url` (the set, or a discovery document), refusing non-2xx answers and bodies over
+/// [`MAX_BODY`].
+pub(crate) async fn fetch(
+    settings: &Settings,
+    url: &reqwest::Url,
+    accept: &'static str,
+) -> Result<Fetched, JwksError> {
     let mut response = settings
         .client
-        .get(settings.url.clone())
-        .header(ACCEPT, "application/jwk-set+json, application/json")
+        .get(url.clone())
+        .header(ACCEPT, accept)
         .timeout(settings.timeout)
         .send()
         .await?;

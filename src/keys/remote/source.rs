@@ -1,10 +1,10 @@
-//! [`JwksSource`]: where and how often a remote JWK Set is fetched, checked once into
-//! `Settings` by `build()`.
+//! [`JwksSource`]: where (a JWK Set URL, or an issuer to discover it from) and how often a
+//! remote JWK Set is fetched, checked once into `Settings` by `build()`.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::error::{ConfigError, DurationSetting, JwksUrlProblem};
+use crate::error::{ConfigError, DurationSetting, JwksIssuerProblem, JwksUrlProblem};
 
 /// Where a resource server gets its verification keys: a JWK Set (RFC 7517 §5) at a URL,
 /// typically an identity provider's `jwks_uri`. Give it to [`JwtAuthBuilder::jwks`](crate::JwtAuthBuilder::jwks).
@@ -40,9 +40,18 @@ use crate::error::{ConfigError, DurationSetting, JwksUrlProblem};
 ///     .unwrap();
 /// # let _ = auth;
 /// ```
+///
+/// An issuer URL is enough with [`discover`](JwksSource::discover) (OpenID Connect discovery,
+/// RFC 8414 as fallback). Calling [`JwtAuthBuilder::jwks`](crate::JwtAuthBuilder::jwks) once
+/// per issuer trusts several, each with its own keys (and, with
+/// [`audiences`](JwksSource::audiences), its own audiences): a token is routed by its `iss`
+/// before any signature work.
 #[derive(Debug, Clone)]
 pub struct JwksSource {
     url: String,
+    discover: bool,
+    issuer: Option<String>,
+    audiences: Option<Vec<String>>,
     client: Option<reqwest::Client>,
     refresh_interval: Duration,
     honour_cache_control: bool,
@@ -55,7 +64,12 @@ pub struct JwksSource {
 
 /// A checked [`JwksSource`].
 pub(crate) struct Settings {
-    pub(crate) url: reqwest::Url,
+    pub(crate) location: Location,
+    /// The issuer whose tokens the set verifies, if named.
+    pub(crate) issuer: Option<String>,
+    /// The audiences of this issuer's tokens, if set for this source.
+    pub(crate) audiences: Option<Vec<String>>,
+    pub(crate) allow_http: bool,
     /// The URL without credentials or query, for logs.
     pub(crate) display: String,
     pub(crate) client: reqwest::Client,
@@ -64,6 +78,17 @@ pub(crate) struct Settings {
     pub(crate) honour_cache_control: bool,
     pub(crate) cache_control_bounds: (Duration, Duration),
     pub(crate) min_refetch: Duration,
+}
+
+/// Where the set is.
+pub(crate) enum Location {
+    /// At this URL.
+    Set(reqwest::Url),
+    /// At the `jwks_uri` of the issuer's metadata: the OpenID Connect location, then RFC 8414's.
+    Discover {
+        openid: reqwest::Url,
+        oauth: reqwest::Url,
+    },
 }
 
 impl JwksSource {
@@ -81,6 +106,9 @@ impl JwksSource {
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
+            discover: false,
+            issuer: None,
+            audiences: None,
             client: None,
             refresh_interval: Duration::from_secs(5 * 60),
             honour_cache_control: true,
@@ -90,6 +118,69 @@ impl JwksSource {
             lazy: false,
             allow_http: false,
         }
+    }
+
+    /// The keys of the issuer `issuer`, found by discovery: its OpenID Connect configuration
+    /// at `<issuer>/.well-known/openid-configuration`, or, when that answers an error status,
+    /// its RFC 8414 metadata at `/.well-known/oauth-authorization-server<issuer path>`. The
+    /// document's `issuer` must equal `issuer` exactly, and its `jwks_uri` must be `https` (as
+    /// the issuer URL); every fetch reads the document again, so a moved `jwks_uri` is
+    /// followed. Tokens verified with these keys must carry `iss` = `issuer`.
+    ///
+    /// Until a document and set are loaded, a request with a token for this issuer gets 503,
+    /// and the fetch is retried; a request without a token is a 401 as always.
+    ///
+    /// ```
+    /// use axum_jwt_layer::{JwtAuth, Token, keys::{Algorithm, JwksSource}};
+    /// # use std::convert::Infallible;
+    ///
+    /// let auth = JwtAuth::<String>::builder()
+    ///     .jwks(JwksSource::discover("https://login.example.com/realms/main"))
+    ///     .algorithms([Algorithm::RS256, Algorithm::ES256])
+    ///     .accepted_audiences(["api"])
+    /// #     .resolver(|t: Token, _p| async move { Ok::<_, Infallible>(Some(t.sub)) })
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = auth;
+    /// ```
+    pub fn discover(issuer: impl Into<String>) -> Self {
+        let issuer = issuer.into();
+        Self {
+            discover: true,
+            issuer: Some(issuer.clone()),
+            ..Self::new(issuer)
+        }
+    }
+
+    /// The issuer whose tokens this set verifies: tokens must carry `iss` = `issuer`. Needed
+    /// for each source when several are configured (a token is routed by its `iss`); with
+    /// [`discover`](JwksSource::discover) it is already the discovered issuer.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::keys::JwksSource;
+    /// let source = JwksSource::new("https://auth.example/jwks").for_issuer("https://auth.example");
+    /// # let _ = source;
+    /// ```
+    pub fn for_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// The audiences accepted for tokens verified with this set, instead of the builder's
+    /// [`accepted_audiences`](crate::JwtAuthBuilder::accepted_audiences): each issuer its own.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::keys::JwksSource;
+    /// let source = JwksSource::discover("https://login.example.com").audiences(["orders-api"]);
+    /// # let _ = source;
+    /// ```
+    pub fn audiences<I, S>(mut self, audiences: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.audiences = Some(audiences.into_iter().map(Into::into).collect());
+        self
     }
 
     /// How long a fetched set is used before it is fetched again, when the response has no
@@ -212,14 +303,12 @@ impl JwksSource {
     }
 
     pub(super) fn compile(self) -> Result<Settings, ConfigError> {
+        if self.discover && self.issuer.as_deref() != Some(&self.url) {
+            return Err(ConfigError::JwksIssuers(JwksIssuerProblem::Conflicting));
+        }
         let url = reqwest::Url::parse(&self.url)
             .map_err(|_| ConfigError::InvalidJwksUrl(JwksUrlProblem::NotAbsolute))?;
-        match url.scheme() {
-            "https" => {}
-            "http" if self.allow_http || is_loopback(url.host_str()) => {}
-            "http" => return Err(ConfigError::InvalidJwksUrl(JwksUrlProblem::PlainHttp)),
-            _ => return Err(ConfigError::InvalidJwksUrl(JwksUrlProblem::NotHttps)),
-        }
+        secure_enough(&url, self.allow_http).map_err(ConfigError::InvalidJwksUrl)?;
         let at_least_a_second = |d: Duration, what| {
             (d >= Duration::from_secs(1))
                 .then_some(d)
@@ -249,9 +338,22 @@ impl JwksSource {
         };
         let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
         let host = url.host_str().unwrap_or_default();
+        let display = format!("{}://{host}{port}{}", url.scheme(), url.path());
+        let location = if self.discover {
+            // An issuer identifier has no query or fragment (RFC 8414 §2).
+            if url.query().is_some() || url.fragment().is_some() {
+                return Err(ConfigError::InvalidJwksUrl(JwksUrlProblem::NotAbsolute));
+            }
+            discovery_locations(&self.url, &url)?
+        } else {
+            Location::Set(url)
+        };
         Ok(Settings {
-            display: format!("{}://{host}{port}{}", url.scheme(), url.path()),
-            url,
+            display,
+            location,
+            issuer: self.issuer,
+            audiences: self.audiences,
+            allow_http: self.allow_http,
             client,
             timeout: self.timeout,
             refresh_interval: self.refresh_interval,
@@ -259,6 +361,31 @@ impl JwksSource {
             cache_control_bounds: self.cache_control_bounds,
             min_refetch: self.min_refetch,
         })
+    }
+}
+
+/// Where an issuer's metadata is: OpenID Connect Discovery §4 appends the well-known path to
+/// the issuer; RFC 8414 §3.1 inserts it between the host and the issuer's path.
+fn discovery_locations(issuer: &str, url: &reqwest::Url) -> Result<Location, ConfigError> {
+    let not_url = |_| ConfigError::InvalidJwksUrl(JwksUrlProblem::NotAbsolute);
+    let openid = reqwest::Url::parse(&format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    ))
+    .map_err(not_url)?;
+    let mut oauth = url.clone();
+    let path = url.path().trim_end_matches('/');
+    oauth.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
+    Ok(Location::Discover { openid, oauth })
+}
+
+/// A key location must be `https`; plain `http` only to a loopback host, or when allowed.
+pub(super) fn secure_enough(url: &reqwest::Url, allow_http: bool) -> Result<(), JwksUrlProblem> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if allow_http || is_loopback(url.host_str()) => Ok(()),
+        "http" => Err(JwksUrlProblem::PlainHttp),
+        _ => Err(JwksUrlProblem::NotHttps),
     }
 }
 
