@@ -111,4 +111,27 @@ pub trait AuthBackend: Send + Sync + 'static {
         let _ = credential;
         None
     }
+
+    /// Whether the browser attaches this backend's credential by itself (a cookie, a
+    /// session): then unsafe methods are forgeable from another site, and
+    /// [`AuthenticatorBuilder`](crate::AuthenticatorBuilder) turns cross-origin protection on
+    /// by default (DESIGN §3 *Cross-origin protection*). `false`, the default, for a header the
+    /// client must set itself.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthBackend, AuthError};
+    /// # use http::request::Parts;
+    /// # use std::future::Future;
+    /// struct ApiKeys;
+    /// impl AuthBackend for ApiKeys {
+    ///     type Credential = String;
+    /// #   fn authenticate(&self, _: &Parts) -> impl Future<Output = Result<Option<String>, AuthError>> + Send {
+    /// #       async { Ok(None) }
+    /// #   }
+    /// }
+    /// assert!(!ApiKeys.is_ambient());
+    /// ```
+    fn is_ambient(&self) -> bool {
+        false
+    }
 }

@@ -143,11 +143,13 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-// Top to bottom: openapi -> jwt -> layer -> authz -> flow -> backend, issue -> revocation ->
-// keys -> the model (token, error, time, response). `tests/module_graph.rs` checks that imports only
+// Top to bottom: openapi -> jwt, session -> layer -> authz -> flow -> backend, issue ->
+// revocation -> keys -> the model (token, error, time, response, cookie_scan). `tests/module_graph.rs` checks that imports only
 // run downwards and that no files import each other in a cycle.
 pub mod authz;
 pub mod backend;
+#[cfg(feature = "cookie")]
+mod cookie_scan;
 pub mod error;
 pub mod flow;
 pub mod issue;
@@ -159,6 +161,8 @@ pub mod layer;
 pub mod openapi;
 mod response;
 pub mod revocation;
+#[cfg(feature = "session")]
+pub mod session;
 mod time;
 mod token;
 

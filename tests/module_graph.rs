@@ -13,14 +13,14 @@ use std::path::{Path, PathBuf};
 /// Top-level modules, from the top layer to the bottom one.
 const LAYERS: &[&[&str]] = &[
     &["openapi"],
-    &["jwt"],
+    &["jwt", "session"],
     &["layer"],
     &["authz"],
     &["flow"],
     &["backend", "issue"],
     &["revocation"],
     &["keys"],
-    &["token", "error", "time", "response"],
+    &["token", "error", "time", "response", "cookie_scan"],
 ];
 
 const MAX_LINES: usize = 500;

@@ -319,6 +319,10 @@ pub enum DurationSetting {
     JwksTimeout,
     /// `resolver_timeout`.
     ResolverTimeout,
+    /// `session lifetime` (1 second ..= 400 days, the longest `Max-Age` browsers keep).
+    SessionLifetime,
+    /// `session store_timeout`.
+    SessionStoreTimeout,
 }
 
 impl fmt::Display for DurationSetting {
@@ -333,6 +337,8 @@ impl fmt::Display for DurationSetting {
             Self::JwksCacheControlBounds => "jwks cache_control_bounds",
             Self::JwksTimeout => "jwks timeout",
             Self::ResolverTimeout => "resolver_timeout",
+            Self::SessionLifetime => "session lifetime",
+            Self::SessionStoreTimeout => "session store_timeout",
         })
     }
 }

@@ -96,7 +96,7 @@ impl IntoResponse for MissingAuthentication {
 
 /// `Some` when the layer authenticated the request, `None` when it skipped it, an error when
 /// it never ran.
-fn lookup<T: Clone + Send + Sync + 'static>(
+pub(crate) fn lookup<T: Clone + Send + Sync + 'static>(
     parts: &Parts,
 ) -> Result<Option<T>, MissingAuthentication> {
     match parts.extensions.get::<T>() {

@@ -325,7 +325,8 @@ impl<B: AuthBackend, U: Clone + Send + Sync + 'static> AuthenticatorBuilder<B, U
 
     /// Checks the settings and builds the configuration.
     pub fn build(self) -> Result<Authenticator<B, U>, ConfigError> {
-        self.settings.build(self.backend, self.revocation, false)
+        let ambient = self.backend.is_ambient();
+        self.settings.build(self.backend, self.revocation, ambient)
     }
 }
 

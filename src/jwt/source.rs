@@ -3,6 +3,8 @@
 use http::header::{HeaderName, AUTHORIZATION};
 use http::{HeaderMap, HeaderValue};
 
+#[cfg(feature = "cookie")]
+use crate::cookie_scan::cookie_value;
 use crate::error::{ConfigError, InvalidRequestReason as Reason};
 
 /// One place a token may be found. The layer tries every configured source; two sources with
@@ -307,62 +309,17 @@ fn checked(token: &str) -> Result<&str, Reason> {
     Ok(token)
 }
 
-/// The auth cookie across every `Cookie` field line (HTTP/2 sends one per cookie).
-///
-/// The line is split at the bytes `;` and `=` only: other applications' cookies are never
-/// decoded, so bytes that are not UTF-8 in them, or values this crate would refuse, cannot
-/// turn a request into a 400 (SECURITY.md 53). An empty auth cookie (`token=`, `token=""`)
-/// counts as absent. Sent twice with a value, it is ambiguous: 400.
+/// The auth cookie (see [`cookie_value`]): its value as text, without a `Bearer ` prefix, a
+/// non-empty token of b64token characters.
 #[cfg(feature = "cookie")]
 fn find_cookie<'h>(name: &str, headers: &'h HeaderMap) -> Result<Option<&'h str>, Reason> {
-    let mut found: Option<&'h [u8]> = None;
-    for line in headers.get_all(http::header::COOKIE) {
-        for pair in line.as_bytes().split(|&b| b == b';') {
-            let Some((key, value)) = split_pair(pair) else {
-                continue;
-            };
-            if key != name.as_bytes() || unquote(value).is_empty() {
-                continue;
-            }
-            if found.is_some() {
-                return Err(Reason::DuplicateHeader);
-            }
-            found = Some(value);
-        }
-    }
-    let Some(value) = found else {
+    let Some(value) = cookie_value(name, headers)? else {
         return Ok(None);
     };
     // Only the auth cookie's own value is read as text.
-    let value = std::str::from_utf8(unquote(value)).map_err(|_| Reason::NotAscii)?;
+    let value = std::str::from_utf8(value).map_err(|_| Reason::NotAscii)?;
     let token = strip_scheme(value, "Bearer")?.unwrap_or(value);
     checked(token).map(Some)
-}
-
-/// A `name=value` pair with the optional whitespace around both trimmed; `None` without `=`.
-#[cfg(feature = "cookie")]
-fn split_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
-    let at = pair.iter().position(|&b| b == b'=')?;
-    Some((trim(&pair[..at]), trim(&pair[at + 1..])))
-}
-
-#[cfg(feature = "cookie")]
-fn trim(bytes: &[u8]) -> &[u8] {
-    let start = bytes.iter().position(|b| !matches!(b, b' ' | b'\t'));
-    let end = bytes.iter().rposition(|b| !matches!(b, b' ' | b'\t'));
-    match (start, end) {
-        (Some(start), Some(end)) => &bytes[start..=end],
-        _ => &[],
-    }
-}
-
-/// A cookie value without its surrounding double quotes (RFC 6265 allows them).
-#[cfg(feature = "cookie")]
-fn unquote(value: &[u8]) -> &[u8] {
-    match value {
-        [b'"', inner @ .., b'"'] => inner,
-        _ => value,
-    }
 }
 
 #[cfg(not(feature = "cookie"))]

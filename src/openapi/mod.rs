@@ -142,6 +142,39 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
     }
 }
 
+#[cfg(feature = "session")]
+impl<U, T> Authenticator<crate::session::SessionBackend<T>, U> {
+    /// The OpenAPI security scheme of the session backend: `apiKey` in the session cookie
+    /// (its real name), named `SessionCookie`. A browser sends the cookie by itself, so
+    /// Swagger UI's "Try it out" works once a login request set it.
+    ///
+    /// ```
+    /// use axum_jwt_layer::{AuthenticatorBuilder, session::{SessionBackend, UserSession}};
+    /// use std::convert::Infallible;
+    /// use utoipa::Modify;
+    ///
+    /// let sessions = SessionBackend::<String>::builder().build().unwrap();
+    /// let auth = AuthenticatorBuilder::new(sessions)
+    ///     .resolver(|s: UserSession<String>, _p| async move { Ok::<_, Infallible>(Some(s.into_data())) })
+    ///     .build()
+    ///     .unwrap();
+    /// let mut doc = utoipa::openapi::OpenApiBuilder::new().build();
+    /// auth.openapi().modify(&mut doc);
+    /// let scheme = serde_json::to_value(&doc.components.unwrap().security_schemes["SessionCookie"]).unwrap();
+    /// assert_eq!(scheme, serde_json::json!({"type": "apiKey", "in": "cookie", "name": "session"}));
+    /// ```
+    pub fn openapi(&self) -> OpenApiSecurity {
+        let cookie = self.backend().cookie_name();
+        OpenApiSecurity {
+            name: "SessionCookie".to_owned(),
+            scheme: SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(cookie))),
+            excludes: self.inner.skip.clone(),
+            declared: Vec::new(),
+            table: ScopeTable::default(),
+        }
+    }
+}
+
 impl Modify for OpenApiSecurity {
     /// [`try_modify`](OpenApiSecurity::try_modify), panicking on its error.
     ///

@@ -1,0 +1,360 @@
+//! [`SessionBackend`]: the session cookie -> the session store -> the session data; login
+//! (a new session, a new id) and logout (deleted on the server, the cookie expired).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ::time::OffsetDateTime;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tower_sessions_core::session::{Id, Record};
+use tower_sessions_core::SessionStore;
+
+use super::memory::MemoryStore;
+use crate::backend::AuthBackend;
+use crate::cookie_scan::cookie_value;
+use crate::error::{AuthError, AuthErrorKind, ConfigError, DurationSetting};
+use crate::flow::attach::lookup;
+use crate::flow::MissingAuthentication;
+use crate::issue::AuthCookie;
+
+/// Where the backend keeps its data in a session record.
+const DATA_KEY: &str = "axum_jwt_layer.session";
+
+/// The longest `Max-Age` browsers keep (RFC 6265bis caps it at 400 days).
+const MAX_LIFETIME: Duration = Duration::from_secs(400 * 24 * 3600);
+
+/// A 503 (fail closed) caused by `source`, which the layer logs; never a session id.
+fn unavailable(source: impl std::error::Error + Send + Sync + 'static) -> AuthError {
+    AuthError::with_source(AuthErrorKind::StoreUnavailable, Some(Arc::new(source)))
+}
+
+/// The session backend. Build it with [`SessionBackend::builder`]; reach it from handlers
+/// through [`Authenticator::backend`](crate::Authenticator::backend) for
+/// [`login`](SessionBackend::login) and [`logout`](SessionBackend::logout).
+///
+/// A request without the session cookie has no credential (401, or the next step for an
+/// excluded route); a session id that is malformed, unknown or expired is refused (401) and
+/// nothing is created on the server; the cookie sent twice is a 400; a store that fails or
+/// does not answer within the store timeout is a 503 (fail closed).
+pub struct SessionBackend<T> {
+    inner: Arc<Settings>,
+    data: PhantomData<fn() -> T>,
+}
+
+struct Settings {
+    store: Arc<dyn SessionStore>,
+    cookie: AuthCookie,
+    lifetime: Duration,
+    timeout: Duration,
+}
+
+impl<T> Clone for SessionBackend<T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            data: PhantomData,
+        }
+    }
+}
+
+impl<T> SessionBackend<T> {
+    /// The name of the session cookie.
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    pub(crate) fn cookie_name(&self) -> &str {
+        self.inner.cookie.name()
+    }
+}
+
+impl<T> fmt::Debug for SessionBackend<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionBackend")
+            .field("cookie", &self.inner.cookie.name())
+            .field("lifetime", &self.inner.lifetime)
+            .field("store_timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The settings of a [`SessionBackend`].
+pub struct SessionBackendBuilder<T> {
+    store: Option<Arc<dyn SessionStore>>,
+    cookie: AuthCookie,
+    lifetime: Duration,
+    timeout: Duration,
+    data: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for SessionBackendBuilder<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionBackendBuilder")
+            .field("cookie", &self.cookie.name())
+            .field("lifetime", &self.lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An authenticated session: the data stored at login, and when it expires. Attached to the
+/// request beside [`AuthUser`](crate::AuthUser), and an extractor itself. Its `Debug` never
+/// shows the session id.
+#[derive(Clone)]
+pub struct UserSession<T> {
+    id: Id,
+    data: T,
+    expires_at: OffsetDateTime,
+}
+
+impl<T> UserSession<T> {
+    /// The data stored at login.
+    pub fn data(&self) -> &T {
+        &self.data
+    }
+
+    /// The data stored at login, by value.
+    pub fn into_data(self) -> T {
+        self.data
+    }
+
+    /// When the session ends (the server forgets it; the cookie expires too).
+    pub fn expires_at(&self) -> OffsetDateTime {
+        self.expires_at
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for UserSession<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserSession")
+            .field("data", &self.data)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> SessionBackend<T>
+where
+    T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    /// The settings, with the defaults: a bounded [`MemoryStore`], the cookie `session`
+    /// (HttpOnly, SameSite=Lax, Secure, Path=/), sessions of one day, a 2-second store timeout.
+    ///
+    /// ```
+    /// use axum_jwt_layer::{issue::AuthCookie, session::SessionBackend};
+    /// use std::time::Duration;
+    ///
+    /// let sessions = SessionBackend::<String>::builder()
+    ///     .cookie(AuthCookie::new("sid").secure(false)) // plain-HTTP development only
+    ///     .lifetime(Duration::from_secs(8 * 3600))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(format!("{sessions:?}").contains("sid"));
+    /// ```
+    pub fn builder() -> SessionBackendBuilder<T> {
+        SessionBackendBuilder {
+            store: None,
+            cookie: AuthCookie::new("session"),
+            lifetime: Duration::from_secs(24 * 3600),
+            timeout: Duration::from_secs(2),
+            data: PhantomData,
+        }
+    }
+
+    /// Starts a session holding `data` and returns the `Set-Cookie` value to answer with.
+    /// Whatever session the request (`headers`) carried is deleted first, and the new one has
+    /// a new random id: an id planted before login never becomes a logged-in session. Store
+    /// failures and timeouts are [`AuthErrorKind::StoreUnavailable`] (503; a full
+    /// [`MemoryStore`] too).
+    pub async fn login(&self, headers: &HeaderMap, data: &T) -> Result<HeaderValue, AuthError> {
+        let settings = &self.inner;
+        if let Ok(Some(previous)) = self.session_id(headers) {
+            self.store_call(settings.store.delete(&previous)).await?;
+        }
+        let value = serde_json::to_value(data).map_err(unavailable)?;
+        let mut record = Record {
+            id: Id::default(),
+            data: HashMap::from([(DATA_KEY.to_owned(), value)]),
+            expiry_date: OffsetDateTime::now_utc() + settings.lifetime,
+        };
+        self.store_call(settings.store.create(&mut record)).await?;
+        let max_age = settings.lifetime.as_secs() as i64;
+        settings
+            .cookie
+            .set(&record.id.to_string(), max_age)
+            .map_err(unavailable)
+    }
+
+    /// Ends `session`: deleted on the server (its cookie is refused from now on, wherever it
+    /// is replayed), and the `Set-Cookie` value that expires the cookie in the browser. Other
+    /// sessions of the same user stay.
+    pub async fn logout(&self, session: &UserSession<T>) -> Result<HeaderValue, AuthError> {
+        self.store_call(self.inner.store.delete(&session.id))
+            .await?;
+        self.inner
+            .cookie
+            .expire()
+            .ok_or_else(|| AuthError::new(AuthErrorKind::StoreUnavailable))
+    }
+
+    /// The session id of the request: `Ok(None)` without the cookie; 400 when it is sent
+    /// twice; 401 when it cannot be a session id.
+    fn session_id(&self, headers: &HeaderMap) -> Result<Option<Id>, AuthError> {
+        let value = cookie_value(self.inner.cookie.name(), headers)
+            .map_err(|reason| AuthError::new(AuthErrorKind::InvalidRequest(reason)))?;
+        let Some(value) = value else { return Ok(None) };
+        std::str::from_utf8(value)
+            .ok()
+            .and_then(|text| Id::from_str(text).ok())
+            .map(Some)
+            .ok_or_else(|| AuthError::new(AuthErrorKind::CredentialRefused))
+    }
+
+    /// A store call within the store timeout; any failure is a 503.
+    async fn store_call<R>(
+        &self,
+        call: impl Future<Output = tower_sessions_core::session_store::Result<R>>,
+    ) -> Result<R, AuthError> {
+        match tokio::time::timeout(self.inner.timeout, call).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(unavailable(error)),
+            Err(elapsed) => Err(unavailable(elapsed)),
+        }
+    }
+
+    async fn load(&self, id: Id) -> Result<UserSession<T>, AuthError> {
+        let refused = || AuthError::new(AuthErrorKind::CredentialRefused);
+        let record = self
+            .store_call(self.inner.store.load(&id))
+            .await?
+            .ok_or_else(refused)?;
+        // Stores are asked to forget expired sessions; this does not rely on it.
+        if record.expiry_date <= OffsetDateTime::now_utc() {
+            return Err(refused());
+        }
+        let data = record.data.get(DATA_KEY).ok_or_else(refused)?;
+        let data = T::deserialize(data).map_err(|_| refused())?;
+        Ok(UserSession {
+            id,
+            data,
+            expires_at: record.expiry_date,
+        })
+    }
+}
+
+impl<T> SessionBackendBuilder<T>
+where
+    T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    /// The store: any tower-sessions [`SessionStore`] (shared by every instance for a
+    /// service that runs several). Default: a [`MemoryStore`] for 100,000 sessions.
+    pub fn store(mut self, store: impl SessionStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// The session cookie: name, path, domain, `Secure` (on by default; off only for local
+    /// plain HTTP), `SameSite` (Lax by default). It is always `HttpOnly`.
+    pub fn cookie(mut self, cookie: AuthCookie) -> Self {
+        self.cookie = cookie.http_only(true);
+        self
+    }
+
+    /// How long a session lasts from login (the store forgets it, the cookie's `Max-Age`
+    /// ends). 1 second ..= 400 days; default one day.
+    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// The longest a store call may take before the request gets 503. Default 2 seconds.
+    pub fn store_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Checks the settings.
+    ///
+    /// ```
+    /// use axum_jwt_layer::{ConfigError, issue::AuthCookie, session::SessionBackend};
+    /// let bad = SessionBackend::<String>::builder().cookie(AuthCookie::new("a b")).build();
+    /// assert!(matches!(bad, Err(ConfigError::InvalidCookie(_))));
+    /// ```
+    pub fn build(self) -> Result<SessionBackend<T>, ConfigError> {
+        self.cookie.validate()?;
+        if self.lifetime < Duration::from_secs(1) || self.lifetime > MAX_LIFETIME {
+            return Err(ConfigError::DurationOutOfRange(
+                DurationSetting::SessionLifetime,
+            ));
+        }
+        if self.timeout.is_zero() {
+            return Err(ConfigError::DurationOutOfRange(
+                DurationSetting::SessionStoreTimeout,
+            ));
+        }
+        Ok(SessionBackend {
+            inner: Arc::new(Settings {
+                store: self
+                    .store
+                    .unwrap_or_else(|| Arc::new(MemoryStore::default())),
+                cookie: self.cookie,
+                lifetime: self.lifetime,
+                timeout: self.timeout,
+            }),
+            data: PhantomData,
+        })
+    }
+}
+
+impl<T> AuthBackend for SessionBackend<T>
+where
+    T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    type Credential = UserSession<T>;
+
+    fn authenticate(
+        &self,
+        parts: &Parts,
+    ) -> impl Future<Output = Result<Option<UserSession<T>>, AuthError>> + Send {
+        let found = self.session_id(&parts.headers);
+        async move {
+            match found? {
+                Some(id) => self.load(id).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    }
+
+    fn is_ambient(&self) -> bool {
+        true
+    }
+}
+
+impl<S, T> FromRequestParts<S> for UserSession<T>
+where
+    S: Send + Sync,
+    T: Clone + Send + Sync + 'static,
+{
+    type Rejection = MissingAuthentication;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        lookup(parts)?.ok_or(MissingAuthentication::RouteExcluded)
+    }
+}
+
+impl<S, T> OptionalFromRequestParts<S> for UserSession<T>
+where
+    S: Send + Sync,
+    T: Clone + Send + Sync + 'static,
+{
+    type Rejection = MissingAuthentication;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        lookup(parts)
+    }
+}

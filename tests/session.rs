@@ -1,0 +1,429 @@
+//! The session backend (feature `session`) behind `AuthLayer`, over HTTP requests to a router:
+//! login / user / logout, a new session id at every login (SECURITY.md 57: no fixation), the
+//! old cookie refused after logout, forged / unknown / expired ids refused with nothing
+//! created on the server, the cookie twice (400), a store that fails or hangs (503), and
+//! cross-origin protection on by default.
+#![cfg(feature = "session")]
+
+mod common;
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use axum_jwt_layer::error::DurationSetting;
+use axum_jwt_layer::issue::AuthCookie;
+use axum_jwt_layer::session::{
+    session_store, Id, MemoryStore, Record, SessionBackend, SessionStore, UserSession,
+};
+use axum_jwt_layer::{AuthLayer, AuthUser, Authenticator, AuthenticatorBuilder, ConfigError};
+use common::{capture_logs, logs, send, Reply};
+use http::Request;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// What a session holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Login {
+    user_id: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct User {
+    id: String,
+    name: String,
+}
+
+type Auth = Authenticator<SessionBackend<Login>, User>;
+
+/// The app, and what the resolver saw.
+struct App {
+    router: Router,
+    seen: Arc<Mutex<Vec<Login>>>,
+}
+
+async fn login(State(auth): State<Auth>, headers: HeaderMap, Json(body): Json<Login>) -> Response {
+    // A stand-in for a password check: `mallory` has no account.
+    if body.user_id == "mallory" {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    match auth.backend().login(&headers, &body).await {
+        Ok(cookie) => (StatusCode::CREATED, [(header::SET_COOKIE, cookie)]).into_response(),
+        Err(error) => auth.error_response(&error),
+    }
+}
+
+async fn logout(State(auth): State<Auth>, session: UserSession<Login>) -> Response {
+    match auth.backend().logout(&session).await {
+        Ok(cookie) => (StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response(),
+        Err(error) => auth.error_response(&error),
+    }
+}
+
+fn app_with(backend: SessionBackend<Login>) -> App {
+    capture_logs();
+    let seen: Arc<Mutex<Vec<Login>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let auth = AuthenticatorBuilder::new(backend)
+        .resolver(move |session: UserSession<Login>, _parts| {
+            record.lock().unwrap().push(session.data().clone());
+            let id = session.into_data().user_id;
+            async move {
+                let name = format!("{id} (name)");
+                Ok::<_, Infallible>((id != "deleted").then_some(User { id, name }))
+            }
+        })
+        .exclude(["/login"])
+        .build()
+        .unwrap();
+    let router = Router::new()
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route(
+            "/user",
+            get(|AuthUser(user): AuthUser<User>| async move { Json(user) }),
+        )
+        .layer(AuthLayer::new(auth.clone()))
+        .with_state(auth);
+    App { router, seen }
+}
+
+fn backend(store: impl SessionStore) -> SessionBackend<Login> {
+    SessionBackend::builder().store(store).build().unwrap()
+}
+
+fn post_json(
+    path: &str,
+    body: &serde_json::Value,
+    cookie: Option<&str>,
+) -> Request<axum::body::Body> {
+    let mut request = Request::post(path).header("content-type", "application/json");
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.body(body.to_string().into()).unwrap()
+}
+
+fn with_cookie(method: &str, path: &str, cookie: &str) -> Request<axum::body::Body> {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header("cookie", cookie)
+        .body(axum::body::Body::empty())
+        .unwrap()
+}
+
+/// The `name=value` part of the reply's `Set-Cookie`, and the whole header.
+fn set_cookie(reply: &Reply) -> (String, String) {
+    let header = reply.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let pair = header.split(';').next().unwrap().to_owned();
+    (pair, header)
+}
+
+async fn log_in(app: &App, user: &str, cookie: Option<&str>) -> String {
+    let reply = send(
+        &app.router,
+        post_json("/login", &json!({"user_id": user}), cookie),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    set_cookie(&reply).0
+}
+
+async fn user_status(app: &App, cookie: &str) -> StatusCode {
+    send(&app.router, with_cookie("GET", "/user", cookie))
+        .await
+        .status
+}
+
+#[tokio::test]
+async fn login_user_logout_and_the_old_cookie_is_refused() {
+    let store = MemoryStore::default();
+    let app = app_with(backend(store.clone()));
+    let reply = send(
+        &app.router,
+        post_json("/login", &json!({"user_id": "ada"}), None),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let (cookie, header) = set_cookie(&reply);
+    assert!(cookie.starts_with("session="), "{header}");
+    for attribute in [
+        "HttpOnly",
+        "SameSite=Lax",
+        "Secure",
+        "Path=/",
+        "Max-Age=86400",
+    ] {
+        assert!(header.contains(attribute), "{attribute} in {header}");
+    }
+    assert_eq!(store.len(), 1);
+
+    let reply = send(&app.router, with_cookie("GET", "/user", &cookie)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json(), json!({"id": "ada", "name": "ada (name)"}));
+    assert_eq!(
+        *app.seen.lock().unwrap(),
+        vec![Login {
+            user_id: "ada".into()
+        }],
+        "the resolver receives the session data"
+    );
+
+    let reply = send(&app.router, with_cookie("POST", "/logout", &cookie)).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let (expired, header) = set_cookie(&reply);
+    assert_eq!(expired, "session=");
+    assert!(header.contains("Max-Age=0"), "{header}");
+    assert_eq!(store.len(), 0, "deleted on the server");
+
+    // The old cookie, replayed: refused.
+    let reply = send(&app.router, with_cookie("GET", "/user", &cookie)).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.json()["status_code"], 401);
+    assert!(
+        !logs().contains(&cookie["session=".len()..]),
+        "never a session id in the logs"
+    );
+}
+
+#[tokio::test]
+async fn every_login_gets_a_new_session_id_and_drops_the_one_it_carried() {
+    let store = MemoryStore::default();
+    let app = app_with(backend(store.clone()));
+    let first = log_in(&app, "ada", None).await;
+    let second = log_in(&app, "ada", Some(&first)).await;
+    assert_ne!(first, second);
+    assert_eq!(user_status(&app, &first).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(user_status(&app, &second).await, StatusCode::OK);
+
+    // An id planted in the browser before login (session fixation) never becomes the session.
+    let planted = format!("session={}", Id::default());
+    let after = log_in(&app, "ada", Some(&planted)).await;
+    assert_ne!(after, planted);
+    assert_eq!(user_status(&app, &planted).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(user_status(&app, &after).await, StatusCode::OK);
+    // One session per login that was not replaced: `second` was carried by none.
+    assert_eq!(store.len(), 2);
+}
+
+#[tokio::test]
+async fn forged_unknown_and_expired_ids_get_401_and_create_nothing() {
+    let store = MemoryStore::default();
+    let short = SessionBackend::builder()
+        .store(store.clone())
+        .lifetime(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let app = app_with(short);
+    let live = log_in(&app, "ada", None).await;
+    assert_eq!(store.len(), 1);
+    let unknown = format!("session={}", Id::default());
+    for cookie in [
+        "session=forged",
+        "session=%00%01",
+        "session=AAAAAAAAAAAAAAAAAAAAAA",
+        &unknown,
+    ] {
+        let reply = send(&app.router, with_cookie("GET", "/user", cookie)).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{cookie}");
+        assert!(reply.headers.get(header::SET_COOKIE).is_none(), "{cookie}");
+    }
+    assert_eq!(store.len(), 1, "nothing created");
+
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(
+        user_status(&app, &live).await,
+        StatusCode::UNAUTHORIZED,
+        "expired"
+    );
+    assert!(
+        app.seen.lock().unwrap().is_empty(),
+        "the resolver never ran"
+    );
+}
+
+#[tokio::test]
+async fn the_session_cookie_twice_is_400_and_foreign_cookies_never_hide_it() {
+    let app = app_with(backend(MemoryStore::default()));
+    let a = log_in(&app, "ada", None).await;
+    let b = log_in(&app, "bob", None).await;
+    let reply = send(
+        &app.router,
+        with_cookie("GET", "/user", &format!("{a}; {b}")),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+
+    // Bytes that are not UTF-8 in another application's cookie, on the same line.
+    let request = Request::get("/user")
+        .header(
+            "cookie",
+            http::HeaderValue::from_bytes(&[b"theme=\xc3\x28; ", a.as_bytes(), b"; x=y"].concat())
+                .unwrap(),
+        )
+        .header(
+            "cookie",
+            http::HeaderValue::from_bytes(b"prefs=\xff\xfe").unwrap(),
+        )
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let reply = send(&app.router, request).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.json()["id"], "ada");
+}
+
+/// A store that fails, or never answers.
+#[derive(Debug, Clone, Copy)]
+enum Broken {
+    Failing,
+    Hanging,
+}
+
+#[async_trait]
+impl SessionStore for Broken {
+    async fn save(&self, _: &Record) -> session_store::Result<()> {
+        self.fail().await
+    }
+    async fn load(&self, _: &Id) -> session_store::Result<Option<Record>> {
+        self.fail().await
+    }
+    async fn delete(&self, _: &Id) -> session_store::Result<()> {
+        self.fail().await
+    }
+}
+
+impl Broken {
+    async fn fail<T>(&self) -> session_store::Result<T> {
+        if let Broken::Hanging = self {
+            std::future::pending::<()>().await;
+        }
+        Err(session_store::Error::Backend("connection refused".into()))
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_fails_or_hangs_answers_503_within_the_timeout() {
+    for store in [Broken::Failing, Broken::Hanging] {
+        let sessions = SessionBackend::builder()
+            .store(store)
+            .store_timeout(Duration::from_millis(200))
+            .build()
+            .unwrap();
+        let app = app_with(sessions);
+        let started = std::time::Instant::now();
+        let cookie = format!("session={}", Id::default());
+        let reply = send(&app.router, with_cookie("GET", "/user", &cookie)).await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{store:?}");
+        let reply = send(
+            &app.router,
+            post_json("/login", &json!({"user_id": "ada"}), None),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{store:?}");
+        assert!(reply.headers.get(header::SET_COOKIE).is_none());
+        assert!(started.elapsed() < Duration::from_secs(2), "{store:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_full_memory_store_refuses_logins_never_live_sessions() {
+    let store = MemoryStore::with_capacity(2);
+    let app = app_with(backend(store.clone()));
+    let ada = log_in(&app, "ada", None).await;
+    let bob = log_in(&app, "bob", None).await;
+    let reply = send(
+        &app.router,
+        post_json("/login", &json!({"user_id": "eve"}), None),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(store.len(), 2);
+    assert_eq!(user_status(&app, &ada).await, StatusCode::OK);
+    assert_eq!(user_status(&app, &bob).await, StatusCode::OK);
+    // A logout makes room again.
+    let reply = send(&app.router, with_cookie("POST", "/logout", &bob)).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    log_in(&app, "eve", None).await;
+}
+
+#[tokio::test]
+async fn a_session_cookie_turns_cross_origin_protection_on() {
+    let app = app_with(backend(MemoryStore::default()));
+    let cookie = log_in(&app, "ada", None).await;
+    let forged = Request::post("/logout")
+        .header("cookie", &cookie)
+        .header("sec-fetch-site", "cross-site")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(
+        send(&app.router, forged).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        user_status(&app, &cookie).await,
+        StatusCode::OK,
+        "still logged in"
+    );
+    // Login CSRF too: the excluded login route is checked.
+    let login = Request::post("/login")
+        .header("content-type", "application/json")
+        .header("origin", "https://evil.example")
+        .header("host", "app.example")
+        .body(json!({"user_id": "ada"}).to_string().into())
+        .unwrap();
+    assert_eq!(send(&app.router, login).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_session_whose_user_is_gone_is_401() {
+    let app = app_with(backend(MemoryStore::default()));
+    let cookie = log_in(&app, "deleted", None).await;
+    assert_eq!(user_status(&app, &cookie).await, StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn lifetimes_and_timeouts_out_of_range_fail_build() {
+    let lifetime = |d| {
+        SessionBackend::<Login>::builder()
+            .lifetime(d)
+            .build()
+            .map(|_| ())
+    };
+    for bad in [Duration::ZERO, Duration::from_secs(401 * 24 * 3600)] {
+        assert!(matches!(
+            lifetime(bad),
+            Err(ConfigError::DurationOutOfRange(
+                DurationSetting::SessionLifetime
+            ))
+        ));
+    }
+    let timeout = SessionBackend::<Login>::builder()
+        .store_timeout(Duration::ZERO)
+        .build()
+        .map(|_| ());
+    assert!(matches!(
+        timeout,
+        Err(ConfigError::DurationOutOfRange(
+            DurationSetting::SessionStoreTimeout
+        ))
+    ));
+    let insecure_none = SessionBackend::<Login>::builder()
+        .cookie(
+            AuthCookie::new("sid")
+                .secure(false)
+                .same_site(axum_jwt_layer::issue::SameSite::None),
+        )
+        .build()
+        .map(|_| ());
+    assert!(matches!(insecure_none, Err(ConfigError::InvalidCookie(_))));
+}
