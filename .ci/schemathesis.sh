@@ -22,7 +22,7 @@ fi
 "$VENV/bin/schemathesis" --version
 
 EXAMPLES=(jwt_auth jwt_cookie_auth oauth2_password_bearer token_revocation refresh_tokens
-  custom_token verify_issuer_audience custom_decode_payload)
+  custom_token verify_issuer_audience custom_decode_payload session_auth)
 build=()
 for example in "${EXAMPLES[@]}"; do build+=(--example "$example"); done
 cargo build --quiet "${build[@]}"
@@ -72,10 +72,13 @@ check() {
     echo "schemathesis: no token for $label" >&2
     FAILED+=("$label"); return
   fi
+  # A session cookie ("Cookie: session=..") is sent as it is; anything else is a bearer token.
+  local credential="Authorization: Bearer $token"
+  case "$token" in Cookie:*) credential="$token" ;; esac
   echo "== schemathesis: $label $*"
   if ! "$VENV/bin/schemathesis" --config-file "$config" \
       run "http://$addr/schema/openapi.json" "$@" \
-      -H "Authorization: Bearer $token" \
+      -H "$credential" \
       --checks all --max-examples "$MAX_EXAMPLES" --seed 1 \
       --generation-database none --output-sanitize true --no-color --workers 2; then
     FAILED+=("$label $*")
@@ -111,6 +114,17 @@ for name in jwt_cookie_auth token_revocation refresh_tokens; do
     check "$name" "$addr" "$(token "$name" "$addr")" --include-path /refresh
   fi
 done
+
+# session_auth: a session cookie instead of a token. Logging in drops the session the
+# request carried, so /signup and /login run apart from the routes that need the session.
+session() {
+  post "$1" /signup "{\"name\":\"Ada\",\"email\":\"$RANDOM.$RANDOM@example.com\",\"password\":\"correct horse\"}"
+  sed -n 's/^set-cookie: \(session=[^;]*\).*/Cookie: \1/Ip' "$WORK/reply" | tr -d '\r'
+}
+start session_auth SESSION_COOKIE_SECURE=false; addr="$ADDR_OF_LAST"
+check session_auth "$addr" "$(session "$addr")" --exclude-path-regex '^/(logout|login|signup)'
+check session_auth "$addr" "$(session "$addr")" --include-path-regex '^/(login|signup)'
+check session_auth "$addr" "$(session "$addr")" --include-path /logout
 
 # jwks_resource_server: the issuer, then a resource server reading the issuer's keys.
 start jwks_resource_server MODE=issuer; ISSUER_ADDR="$ADDR_OF_LAST"

@@ -73,6 +73,11 @@ impl AuthBackend for ApiKeys {
     fn subject(owner: &Owner) -> Option<&str> {
         Some(&owner.0)
     }
+
+    // A 401 challenges with `ApiKey realm="api"`, never `Bearer`: this scheme reads no token.
+    fn challenge_scheme(&self) -> &'static str {
+        "ApiKey"
+    }
 }
 
 /// `GET /`: the index, open to everyone.

@@ -134,4 +134,30 @@ pub trait AuthBackend: Send + Sync + 'static {
     fn is_ambient(&self) -> bool {
         false
     }
+
+    /// The authentication scheme a 401's `WWW-Authenticate` challenge names
+    /// ([RFC 9110 §11.6.1](https://www.rfc-editor.org/rfc/rfc9110#section-11.6.1)): `Bearer`,
+    /// the default, gets RFC 6750's attributes; any other name (`ApiKey`, `Session`) a bare
+    /// `<scheme> realm=".."`, so a client is never told to send a bearer token the backend
+    /// does not read. An RFC 9110 token (letters, digits, ``!#$%&'*+-.^_`|~``).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthBackend, AuthError};
+    /// # use http::request::Parts;
+    /// # use std::future::Future;
+    /// struct ApiKeys;
+    /// impl AuthBackend for ApiKeys {
+    ///     type Credential = String;
+    /// #   fn authenticate(&self, _: &Parts) -> impl Future<Output = Result<Option<String>, AuthError>> + Send {
+    /// #       async { Ok(None) }
+    /// #   }
+    ///     fn challenge_scheme(&self) -> &'static str {
+    ///         "ApiKey"
+    ///     }
+    /// }
+    /// assert_eq!(ApiKeys.challenge_scheme(), "ApiKey");
+    /// ```
+    fn challenge_scheme(&self) -> &'static str {
+        "Bearer"
+    }
 }

@@ -190,6 +190,8 @@ async fn login_user_logout_and_the_old_cookie_is_refused() {
     let reply = send(&app.router, with_cookie("GET", "/user", &cookie)).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert_eq!(reply.json()["status_code"], 401);
+    // Its own scheme, never a Bearer challenge: no token would help.
+    assert_eq!(reply.challenge(), Some(r#"Session realm="api""#));
     assert!(
         !logs().contains(&cookie["session=".len()..]),
         "never a session id in the logs"

@@ -14,6 +14,10 @@
 //                           description as a checkbox; authorize with `reports:read` only (the
 //                           token request asks for exactly that scope); Execute GET /reports
 //                           -> 200, DELETE /reports (also needs reports:write) -> 403.
+//   session_auth            (SESSION_COOKIE_SECURE=false: plain HTTP) in the browser: Execute
+//                           GET /user -> 401 `Session` challenge; Try it out on POST /signup
+//                           with a new user -> 201; Execute GET /user -> 200 with that user
+//                           (the browser carries the session cookie; Authorize has no part).
 //
 // Screenshots after each successful call: target/browser/<app>.png.
 // Usage (from anywhere): node .ci/browser/swagger.mjs   (run.sh builds the examples first)
@@ -72,7 +76,7 @@ function check(condition, message) {
 
 // Starts target/debug/examples/<name> on a free port; resolves with its base URL once it
 // prints `<name> listening on http://...`.
-function startServer(name) {
+function startServer(name, extraEnv = {}) {
   const binary = join(EXAMPLES, name);
   if (!existsSync(binary)) {
     throw new Failure(`${relative(ROOT, binary)} is missing; run \`cargo build --examples\``);
@@ -81,6 +85,7 @@ function startServer(name) {
     ...process.env,
     ADDR: '127.0.0.1:0',
     JWT_SECRET: randomBytes(32).toString('hex'),
+    ...extraEnv,
   };
   const child = spawn(binary, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const server = { name, child, stderr: '', exited: false };
@@ -497,6 +502,73 @@ async function oauth2Scopes(context) {
   }
 }
 
+// Clicks "Execute" on an expanded, tried-out operation and returns the browser's response.
+async function executeOperation(app, page, method, path, expectedStatus) {
+  const op = operation(page, method, path);
+  const upper = method.toUpperCase();
+  return step(app, `click "Execute" on ${upper} ${path} (expect ${expectedStatus})`, async () => {
+    const responded = page.waitForResponse(
+      (r) => r.request().method() === upper && new URL(r.url()).pathname === path,
+    );
+    await op.getByRole('button', { name: 'Execute' }).click();
+    const response = await responded;
+    check(response.status() === expectedStatus, `${upper} ${path} answered ${response.status()}`);
+    await op
+      .locator('.live-responses-table .response .response-col_status')
+      .filter({ hasText: new RegExp(`^\\s*${expectedStatus}\\s*$`) })
+      .waitFor();
+    return response;
+  });
+}
+
+async function sessionAuth(context) {
+  const app = 'session_auth';
+  const server = await step(app, 'start the server', () =>
+    startServer(app, { SESSION_COOKIE_SECURE: 'false' }),
+  );
+  try {
+    const { url } = server;
+    const page = await context.newPage();
+    await step(app, 'open /schema/swagger/', async () => {
+      await page.goto(`${url}/schema/swagger/`);
+      await operation(page, 'get', '/user').waitFor();
+    });
+    const before = await tryAndExecute(app, page, 'get', '/user', 401);
+    check(
+      /^Session realm=/.test(before.challenge ?? ''),
+      `the 401 challenge is not the Session scheme: ${before.challenge}`,
+    );
+
+    const tag = randomBytes(4).toString('hex');
+    const user = { name: `Ada ${app}`, email: `ada.${tag}@example.com`, password: 'correct horse' };
+    const signup = operation(page, 'post', '/signup');
+    await step(app, 'expand POST /signup, "Try it out", type the new user', async () => {
+      await signup.locator('.opblock-summary-control').click();
+      await signup.getByRole('button', { name: 'Try it out' }).click();
+      await signup.locator('textarea.body-param__text').fill(JSON.stringify(user));
+    });
+    const created = await executeOperation(app, page, 'post', '/signup', 201);
+    const body = await created.json();
+    check(body.email === user.email && body.name === user.name, `POST /signup answered ${JSON.stringify(body)}`);
+    const cookies = await context.cookies(url);
+    const session = cookies.find((c) => c.name === 'session');
+    check(session && session.httpOnly && session.sameSite === 'Lax', `no HttpOnly SameSite=Lax session cookie: ${JSON.stringify(cookies.map((c) => c.name))}`);
+
+    const me = await executeOperation(app, page, 'get', '/user', 200);
+    const shown = await me.json();
+    check(
+      shown.id === body.id && shown.email === user.email,
+      `GET /user answered ${JSON.stringify(shown)}, not the new user`,
+    );
+    const file = join(SHOTS, `${app}.png`);
+    await step(app, `screenshot ${relative(ROOT, file)}`, () => page.screenshot({ path: file, fullPage: true }));
+    log(`[${app}] ok: 401 before, 201 from POST /signup, then 200 with ${user.email}; ${relative(ROOT, file)}`);
+    await page.close();
+  } finally {
+    await stopServer(server);
+  }
+}
+
 function killEverything() {
   for (const server of servers) {
     if (!server.exited) server.child.kill('SIGKILL');
@@ -517,6 +589,7 @@ async function main() {
   await oauth2PasswordBearer(context);
   await jwtAuth(context);
   await oauth2Scopes(context);
+  await sessionAuth(context);
   await browser.close();
   browser = undefined;
   if (pageErrors.length > 0) log(`note: uncaught page errors: ${pageErrors.join(' | ')}`);

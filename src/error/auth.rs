@@ -29,6 +29,8 @@ pub struct AuthError {
     /// The RFC 9728 metadata URL of the protected resource, when configured (set by the
     /// layer before its error handler sees the error).
     resource_metadata: Option<Arc<str>>,
+    /// The authentication scheme of the backend that refused, when it is not `Bearer`.
+    scheme: Option<&'static str>,
 }
 
 /// The kinds of [`AuthError`].
@@ -210,6 +212,7 @@ impl AuthError {
             source: None,
             scope: None,
             resource_metadata: None,
+            scheme: None,
         }
     }
 
@@ -222,6 +225,7 @@ impl AuthError {
             source,
             scope: None,
             resource_metadata: None,
+            scheme: None,
         }
     }
 
@@ -233,6 +237,7 @@ impl AuthError {
             source: None,
             scope: Some(scope),
             resource_metadata: None,
+            scheme: None,
         }
     }
 
@@ -246,6 +251,24 @@ impl AuthError {
     /// ```
     pub fn required_scope(&self) -> Option<&str> {
         self.scope.as_deref()
+    }
+
+    /// This error as refused by a backend whose challenge scheme is `scheme`.
+    pub(crate) fn with_challenge_scheme(mut self, scheme: &'static str) -> Self {
+        self.scheme = Some(scheme);
+        self
+    }
+
+    /// The authentication scheme the `WWW-Authenticate` challenge names: the backend's
+    /// [`AuthBackend::challenge_scheme`](crate::AuthBackend::challenge_scheme), `Bearer` for
+    /// the JWT backend (set by the layer before its error handler sees the error).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthError, error::AuthErrorKind};
+    /// assert_eq!(AuthError::new(AuthErrorKind::MissingToken).challenge_scheme(), "Bearer");
+    /// ```
+    pub fn challenge_scheme(&self) -> &str {
+        self.scheme.unwrap_or("Bearer")
     }
 
     /// This error with the URL of the protected resource's RFC 9728 metadata document.

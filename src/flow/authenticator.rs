@@ -420,6 +420,7 @@ impl<B, U> Settings<B, U> {
                 .unwrap_or_else(|| Box::new(DefaultErrorHandler)),
             realm: self.realm,
             resource_metadata: metadata.as_ref().map(|metadata| Arc::clone(metadata.url())),
+            scheme: Some(backend.challenge_scheme()).filter(|s| *s != "Bearer"),
         });
         let resolve = self.resolve.unwrap_or_else(|| Arc::new(WithoutResolver));
         Ok(Authenticator {

@@ -72,6 +72,16 @@ impl ErrorHandler for DefaultErrorHandler {
         // A challenge asks for credentials (400 and 401) or for a token with more privileges
         // (403 insufficient_scope); a cross-origin 403 is about neither.
         let code = error.rfc6750_error();
+        let scheme = error.challenge_scheme();
+        if scheme != "Bearer" {
+            // Another scheme: its name and the realm; RFC 6750's attributes are Bearer's.
+            if status.as_u16() == 401 {
+                if let Ok(value) = HeaderValue::from_str(&format!(r#"{scheme} realm="{realm}""#)) {
+                    headers.insert(WWW_AUTHENTICATE, value);
+                }
+            }
+            return response;
+        }
         if matches!(status.as_u16(), 400 | 401) || code == Some("insufficient_scope") {
             let mut challenge = format!(r#"Bearer realm="{realm}""#);
             if let Some(code) = code {
@@ -100,18 +110,24 @@ pub(crate) struct Reject {
     pub(crate) handler: Box<dyn ErrorHandler>,
     pub(crate) realm: String,
     pub(crate) resource_metadata: Option<Arc<str>>,
+    /// The backend's challenge scheme, when it is not `Bearer`.
+    pub(crate) scheme: Option<&'static str>,
 }
 
 impl Reject {
     /// The response for `error`, without logging.
     pub(crate) fn response(&self, error: &AuthError) -> Response {
-        match &self.resource_metadata {
-            None => self.handler.handle(error, &self.realm),
-            Some(url) => {
-                let error = error.clone().with_resource_metadata(Arc::clone(url));
-                self.handler.handle(&error, &self.realm)
-            }
+        if self.resource_metadata.is_none() && self.scheme.is_none() {
+            return self.handler.handle(error, &self.realm);
         }
+        let mut error = error.clone();
+        if let Some(url) = &self.resource_metadata {
+            error = error.with_resource_metadata(Arc::clone(url));
+        }
+        if let Some(scheme) = self.scheme {
+            error = error.with_challenge_scheme(scheme);
+        }
+        self.handler.handle(&error, &self.realm)
     }
 
     /// Logs why the request was refused (never the credential), then answers.

@@ -333,6 +333,10 @@ where
     fn is_ambient(&self) -> bool {
         true
     }
+
+    fn challenge_scheme(&self) -> &'static str {
+        "Session"
+    }
 }
 
 impl<S, T> FromRequestParts<S> for UserSession<T>

@@ -423,6 +423,9 @@ mod claims;
 #[cfg(feature = "jwks")]
 mod jwks_resource_server;
 
+/// `session_auth`: the session backend as a process, DESIGN §5's routes.
+mod session_auth;
+
 /// Opens a WebSocket on `path` by hand (RFC 6455 handshake) with `headers`: the status line,
 /// and the first message's text when the server upgraded.
 fn websocket(addr: &str, path: &str, headers: &str) -> (String, Option<String>) {
@@ -476,6 +479,10 @@ fn api_key_example_honours_its_contract() {
             refused.head.starts_with("HTTP/1.1 401"),
             "{headers:?}: {}",
             refused.head
+        );
+        assert_eq!(
+            header(&refused, "www-authenticate"),
+            Some(r#"ApiKey realm="api""#)
         );
     }
     let (status, message) = websocket(&example.addr, "/ws", "X-API-KEY: 1\r\n");
