@@ -19,15 +19,14 @@
 //! `Secure` for plain-HTTP tests (curl keeps Secure cookies only for https). Cross-origin
 //! protection is on (the browser sends the cookie by itself).
 //!
-//! Environment: `ADDR` (default `127.0.0.1:3000`), `SESSION_COOKIE_SECURE`. Sessions and users
-//! live in this process (`REDIS_URL`, sessions and users in Redis, is not built yet: the app
-//! refuses to start with it rather than ignore it). OpenAPI at `/schema/openapi.json`, Swagger
+//! Environment: `ADDR` (default `127.0.0.1:3000`), `SESSION_COOKIE_SECURE`, `REDIS_URL`: when
+//! set, sessions and users live in that Redis, and every instance serves every session
+//! (`cargo run --features redis --example session_auth`); otherwise in this process. OpenAPI at `/schema/openapi.json`, Swagger
 //! UI at `/schema/swagger`: "Try it out" on `/signup` or `/login`, then on `/user`.
 
 mod common;
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::process::ExitCode;
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -53,30 +52,145 @@ struct LoggedIn {
 type Auth = Authenticator<SessionBackend<LoggedIn>, User>;
 
 /// A user and their password hash (an Argon2 PHC string).
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 struct Account {
     user: User,
     password_hash: String,
 }
 
-/// The user table, by email. At most `MAX_USERS`: signups beyond it get 503.
-#[derive(Clone, Default)]
-struct Accounts(Arc<RwLock<HashMap<String, Account>>>);
-
+/// At most this many users: signups beyond it get 503.
 const MAX_USERS: usize = 100_000;
 
+/// What a signup came to.
+enum Inserted {
+    Created,
+    Taken,
+    Full,
+}
+
+/// The user table reached no answer (Redis down): 503.
+#[derive(Debug)]
+struct Unavailable;
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the user table is unavailable")
+    }
+}
+
+impl std::error::Error for Unavailable {}
+
+/// The user table: in this process, or in Redis (`REDIS_URL`, feature `redis`) beside the
+/// sessions, so that every instance knows every user.
+#[derive(Clone)]
+enum Accounts {
+    Memory(Arc<RwLock<Table>>),
+    #[cfg(feature = "redis")]
+    Redis(redis::aio::ConnectionManager),
+}
+
+/// Accounts by email, and the email of each user id.
+#[derive(Default)]
+struct Table {
+    by_email: HashMap<String, Account>,
+    email_of: HashMap<Uuid, String>,
+}
+
 impl Accounts {
-    fn by_email(&self, email: &str) -> Option<Account> {
-        let accounts = self.0.read().unwrap_or_else(PoisonError::into_inner);
-        accounts.get(email).cloned()
+    async fn by_email(&self, email: &str) -> Result<Option<Account>, Unavailable> {
+        match self {
+            Accounts::Memory(table) => {
+                let table = table.read().unwrap_or_else(PoisonError::into_inner);
+                Ok(table.by_email.get(email).cloned())
+            }
+            #[cfg(feature = "redis")]
+            Accounts::Redis(connection) => {
+                let json: Option<String> = redis::cmd("GET")
+                    .arg(format!("user:email:{email}"))
+                    .query_async(&mut connection.clone())
+                    .await
+                    .map_err(|_| Unavailable)?;
+                Ok(json.and_then(|json| serde_json::from_str(&json).ok()))
+            }
+        }
     }
 
-    fn by_id(&self, id: Uuid) -> Option<User> {
-        let accounts = self.0.read().unwrap_or_else(PoisonError::into_inner);
-        accounts
-            .values()
-            .find(|a| a.user.id == id)
-            .map(|a| a.user.clone())
+    async fn by_id(&self, id: Uuid) -> Result<Option<User>, Unavailable> {
+        let email = match self {
+            Accounts::Memory(table) => {
+                let table = table.read().unwrap_or_else(PoisonError::into_inner);
+                table.email_of.get(&id).cloned()
+            }
+            #[cfg(feature = "redis")]
+            Accounts::Redis(connection) => redis::cmd("GET")
+                .arg(format!("user:id:{id}"))
+                .query_async(&mut connection.clone())
+                .await
+                .map_err(|_| Unavailable)?,
+        };
+        match email {
+            Some(email) => Ok(self.by_email(&email).await?.map(|account| account.user)),
+            None => Ok(None),
+        }
+    }
+
+    async fn insert(&self, account: Account) -> Result<Inserted, Unavailable> {
+        match self {
+            Accounts::Memory(table) => {
+                let mut table = table.write().unwrap_or_else(PoisonError::into_inner);
+                if table.by_email.contains_key(&account.user.email) {
+                    return Ok(Inserted::Taken);
+                }
+                if table.by_email.len() >= MAX_USERS {
+                    return Ok(Inserted::Full);
+                }
+                let email = account.user.email.clone();
+                table.email_of.insert(account.user.id, email.clone());
+                table.by_email.insert(email, account);
+                Ok(Inserted::Created)
+            }
+            #[cfg(feature = "redis")]
+            Accounts::Redis(connection) => {
+                let mut connection = connection.clone();
+                let email = &account.user.email;
+                let json = serde_json::to_string(&account).map_err(|_| Unavailable)?;
+                let count: usize = redis::cmd("INCR")
+                    .arg("user:count")
+                    .query_async(&mut connection)
+                    .await
+                    .map_err(|_| Unavailable)?;
+                let set: Option<String> = if count > MAX_USERS {
+                    None
+                } else {
+                    // NX: two instances signing up one email at once, one wins.
+                    redis::cmd("SET")
+                        .arg(format!("user:email:{email}"))
+                        .arg(json)
+                        .arg("NX")
+                        .query_async(&mut connection)
+                        .await
+                        .map_err(|_| Unavailable)?
+                };
+                if set.is_none() {
+                    let _: Result<i64, _> = redis::cmd("DECR")
+                        .arg("user:count")
+                        .query_async(&mut connection)
+                        .await;
+                    return Ok(if count > MAX_USERS {
+                        Inserted::Full
+                    } else {
+                        Inserted::Taken
+                    });
+                }
+                let _: () = redis::cmd("SET")
+                    .arg(format!("user:id:{}", account.user.id))
+                    .arg(email)
+                    .query_async(&mut connection)
+                    .await
+                    .map_err(|_| Unavailable)?;
+                Ok(Inserted::Created)
+            }
+        }
     }
 }
 
@@ -193,28 +307,18 @@ async fn signup(
         name: body.name,
         email: body.email.clone(),
     };
-    {
-        let mut accounts = state
-            .accounts
-            .0
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        if accounts.contains_key(&body.email) {
-            return problem(StatusCode::CONFLICT, "Email already registered");
-        }
-        if accounts.len() >= MAX_USERS {
-            return problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Service temporarily unavailable",
-            );
-        }
-        let account = Account {
-            user: user.clone(),
-            password_hash,
-        };
-        accounts.insert(body.email, account);
+    let account = Account {
+        user: user.clone(),
+        password_hash,
+    };
+    match state.accounts.insert(account).await {
+        Ok(Inserted::Created) => start_session(&state, &headers, user).await,
+        Ok(Inserted::Taken) => problem(StatusCode::CONFLICT, "Email already registered"),
+        Ok(Inserted::Full) | Err(Unavailable) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service temporarily unavailable",
+        ),
     }
-    start_session(&state, &headers, user).await
 }
 
 #[utoipa::path(post, path = "/login", request_body = Credentials,
@@ -226,7 +330,15 @@ async fn login(
     headers: HeaderMap,
     Json(body): Json<Credentials>,
 ) -> Response {
-    let account = state.accounts.by_email(&body.email);
+    let account = match state.accounts.by_email(&body.email).await {
+        Ok(account) => account,
+        Err(Unavailable) => {
+            return problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service temporarily unavailable",
+            )
+        }
+    };
     let hash = match &account {
         Some(account) => account.password_hash.clone(),
         None => state.decoy.to_string(),
@@ -265,10 +377,6 @@ struct ApiDoc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    if std::env::var_os("REDIS_URL").is_some() {
-        eprintln!("REDIS_URL is set, but this app keeps sessions and users in memory only so far");
-        return ExitCode::from(2);
-    }
     let secure = match std::env::var("SESSION_COOKIE_SECURE").as_deref() {
         Err(_) | Ok("true") => true,
         Ok("false") => false,
@@ -287,15 +395,28 @@ async fn main() -> ExitCode {
 }
 
 async fn run(secure: bool) -> Result<(), Box<dyn std::error::Error>> {
-    let accounts = Accounts::default();
-    let sessions = SessionBackend::<LoggedIn>::builder()
-        .cookie(AuthCookie::new("session").secure(secure))
-        .build()?;
+    let sessions =
+        SessionBackend::<LoggedIn>::builder().cookie(AuthCookie::new("session").secure(secure));
+    let (sessions, accounts) = match std::env::var("REDIS_URL").ok() {
+        None => (sessions, Accounts::Memory(Arc::default())),
+        #[cfg(feature = "redis")]
+        Some(url) => {
+            use axum_jwt_layer::session::RedisSessionStore;
+            let store = RedisSessionStore::connect(&url).await?;
+            let client = redis::Client::open(url.as_str())?;
+            let connection = redis::aio::ConnectionManager::new(client).await?;
+            (sessions.store(store), Accounts::Redis(connection))
+        }
+        #[cfg(not(feature = "redis"))]
+        Some(_) => return Err("REDIS_URL needs `--features redis`".into()),
+    };
+    let sessions = sessions.build()?;
     let lookup = accounts.clone();
     let auth = AuthenticatorBuilder::new(sessions)
         .resolver(move |session: UserSession<LoggedIn>, _parts| {
-            let user = lookup.by_id(session.data().user_id);
-            async move { Ok::<_, Infallible>(user) }
+            let lookup = lookup.clone();
+            let id = session.data().user_id;
+            async move { lookup.by_id(id).await }
         })
         .exclude(["/login", "/signup", "/schema/*"])
         .build()?;

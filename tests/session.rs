@@ -429,3 +429,112 @@ fn lifetimes_and_timeouts_out_of_range_fail_build() {
         .map(|_| ());
     assert!(matches!(insecure_none, Err(ConfigError::InvalidCookie(_))));
 }
+
+/// The session backend on `RedisSessionStore` against a real `redis-server` (started on a
+/// free loopback port): two instances serve each other's sessions and logouts, Redis expires
+/// a session at its end, refused ids write nothing, and Redis going away is a 503.
+#[cfg(feature = "redis")]
+mod redis_store {
+    use super::*;
+    use axum_jwt_layer::session::RedisSessionStore;
+    use common::redis_server::RedisServer;
+
+    async fn instance(redis: &RedisServer, lifetime: Duration) -> App {
+        let store = RedisSessionStore::connect(&redis.url()).await.unwrap();
+        let sessions = SessionBackend::builder()
+            .store(store)
+            .lifetime(lifetime)
+            .store_timeout(Duration::from_secs(1))
+            .build()
+            .unwrap();
+        app_with(sessions)
+    }
+
+    async fn keys(redis: &RedisServer) -> Vec<String> {
+        let mut client = redis.client().await;
+        redis::cmd("KEYS")
+            .arg("*")
+            .query_async(&mut client)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn two_instances_share_sessions_and_logouts() {
+        let redis = RedisServer::start();
+        let one = instance(&redis, Duration::from_secs(3600)).await;
+        let two = instance(&redis, Duration::from_secs(3600)).await;
+        let cookie = log_in(&one, "ada", None).await;
+        let id = &cookie["session=".len()..];
+        assert_eq!(keys(&redis).await, vec![format!("session:{id}")]);
+        let reply = send(&two.router, with_cookie("GET", "/user", &cookie)).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.json()["id"], "ada");
+
+        // A new login on the second instance drops the session it carried, on both.
+        let again = log_in(&two, "ada", Some(&cookie)).await;
+        assert_eq!(user_status(&one, &cookie).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(user_status(&one, &again).await, StatusCode::OK);
+        let reply = send(&one.router, with_cookie("POST", "/logout", &again)).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT);
+        assert_eq!(user_status(&two, &again).await, StatusCode::UNAUTHORIZED);
+        assert!(keys(&redis).await.is_empty());
+
+        // Unknown and forged ids: 401, and nothing written.
+        for refused in [
+            format!("session={}", Id::default()),
+            "session=forged".to_owned(),
+        ] {
+            assert_eq!(user_status(&two, &refused).await, StatusCode::UNAUTHORIZED);
+        }
+        assert!(keys(&redis).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn redis_expires_a_session_at_its_end() {
+        let redis = RedisServer::start();
+        let app = instance(&redis, Duration::from_secs(1)).await;
+        let cookie = log_in(&app, "ada", None).await;
+        let mut client = redis.client().await;
+        let ttl: i64 = redis::cmd("TTL")
+            .arg(format!("session:{}", &cookie["session=".len()..]))
+            .query_async(&mut client)
+            .await
+            .unwrap();
+        assert!((0..=2).contains(&ttl), "TTL {ttl}");
+        tokio::time::sleep(Duration::from_millis(2_100)).await;
+        assert!(keys(&redis).await.is_empty(), "expired by Redis");
+        assert_eq!(user_status(&app, &cookie).await, StatusCode::UNAUTHORIZED);
+    }
+
+    #[tokio::test]
+    async fn redis_going_away_is_503_and_coming_back_serves_again() {
+        let mut redis = RedisServer::start_persistent();
+        let app = instance(&redis, Duration::from_secs(3600)).await;
+        let cookie = log_in(&app, "ada", None).await;
+        redis.stop();
+        let started = std::time::Instant::now();
+        assert_eq!(
+            user_status(&app, &cookie).await,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let reply = send(
+            &app.router,
+            post_json("/login", &json!({"user_id": "bob"}), None),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        redis.restart();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match user_status(&app, &cookie).await {
+                StatusCode::OK => break,
+                status => {
+                    assert!(std::time::Instant::now() < deadline, "still {status}");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+    }
+}

@@ -47,8 +47,12 @@
 
 mod backend;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 
 pub use self::backend::{SessionBackend, SessionBackendBuilder, UserSession};
 pub use self::memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use self::redis::RedisSessionStore;
 pub use tower_sessions_core::session::{Id, Record};
 pub use tower_sessions_core::{session_store, SessionStore};

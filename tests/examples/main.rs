@@ -11,7 +11,12 @@ use std::time::{Duration, Instant};
 const SECRET: &str = "example-secret-with-at-least-32-bytes";
 
 /// The `required-features` of the examples that have some (see Cargo.toml).
-const REQUIRED_FEATURES: &[(&str, &str)] = &[("jwks_resource_server", "jwks")];
+const REQUIRED_FEATURES: &[(&str, &str)] = &[
+    ("jwks_resource_server", "jwks"),
+    // Its REDIS_URL test runs when the tests have the redis feature.
+    #[cfg(feature = "redis")]
+    ("session_auth", "redis"),
+];
 
 fn example_binary(name: &str) -> PathBuf {
     // target/<profile>/deps/<this test> -> target/<profile>/examples/<name>

@@ -126,13 +126,101 @@ fn session_auth_example_honours_its_contract() {
     assert_clean_shutdown(example);
 }
 
+#[cfg(not(feature = "redis"))]
 #[test]
-fn session_auth_example_refuses_redis_url_it_does_not_serve_yet() {
+fn session_auth_example_refuses_redis_url_without_the_redis_feature() {
     let output = Command::new(example_binary(NAME))
         .env("ADDR", "127.0.0.1:0")
         .env("REDIS_URL", "redis://127.0.0.1:6379")
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("REDIS_URL"));
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--features redis"));
+}
+
+/// A `redis-server` on a free loopback port, killed when dropped.
+#[cfg(feature = "redis")]
+struct Redis(std::process::Child, u16);
+
+#[cfg(feature = "redis")]
+impl Redis {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server (.ci/run installs it)");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self(child, port)
+    }
+}
+
+#[cfg(feature = "redis")]
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// DESIGN §5: with `REDIS_URL`, two instances serve each other's users and sessions.
+#[cfg(feature = "redis")]
+#[test]
+fn session_auth_example_instances_share_users_and_sessions_in_redis() {
+    let redis = Redis::start();
+    let url = format!("redis://127.0.0.1:{}/", redis.1);
+    let env = [
+        ("SESSION_COOKIE_SECURE", "false"),
+        ("REDIS_URL", url.as_str()),
+    ];
+    let one = Example::start_with(NAME, &env);
+    let two = Example::start_with(NAME, &env);
+
+    let ada = json!({"name": "Ada", "email": "ada@example.com", "password": "correct horse"});
+    let signup = post_json(&one, "/signup", &ada, None);
+    assert_eq!(status(&signup), 201, "{}", signup.body);
+    let cookie = session_cookie(&signup);
+    let me = get_user(&two, &cookie);
+    assert_eq!(status(&me), 200, "{}", me.body);
+    assert_eq!(me.body, signup.body);
+    // The email is taken for every instance.
+    assert_eq!(status(&post_json(&two, "/signup", &ada, None)), 409);
+
+    // A user created on one logs in on the other.
+    let credentials = json!({"email": "ada@example.com", "password": "correct horse"});
+    let login = post_json(&two, "/login", &credentials, Some(&cookie));
+    assert_eq!(status(&login), 201, "{}", login.body);
+    let second = session_cookie(&login);
+    assert_eq!(
+        status(&get_user(&one, &cookie)),
+        401,
+        "dropped at login, everywhere"
+    );
+    let logout = one.post(
+        "/logout",
+        "application/json",
+        "",
+        &format!("Cookie: {second}\r\n"),
+    );
+    assert_eq!(status(&logout), 204);
+    assert_eq!(status(&get_user(&two, &second)), 401, "deleted in Redis");
 }
