@@ -7,7 +7,7 @@
 //! BIN=$(ls -t target/release/deps/instructions-* | grep -v '\.d$' | head -1)
 //! for case in bare_axum from_fn_jsonwebtoken_decode from_fn_bad_signature \
 //!     jwt_auth_layer jwt_auth_layer_first_sight jwt_auth_layer_bad_signature \
-//!     jwt_auth_layer_scope_token jwt_auth_layer_scope_checked; do
+//!     jwt_auth_layer_scope_token jwt_auth_layer_scope_checked session_backend; do
 //!   for n in 0 2000; do
 //!     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" "$case" "$n" 2>&1 \
 //!       | grep -o 'Collected : [0-9]*'
@@ -22,11 +22,14 @@ mod common;
 
 use std::hint::black_box;
 
+use axum::body::Body;
+use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use axum_jwt_layer::authz::RequireScopes;
-use axum_jwt_layer::{AuthUser, JwtAuthLayer};
+use axum_jwt_layer::session::{SessionBackend, UserSession};
+use axum_jwt_layer::{AuthLayer, AuthUser, AuthenticatorBuilder, JwtAuthLayer};
 use common::{apps, layer_auth, request, token};
 use tower::ServiceExt as _;
 
@@ -69,7 +72,36 @@ fn main() {
                 .route_layer(RequireScopes::new(["read"])),
         )
         .layer(JwtAuthLayer::new(layer_auth()));
-    let cases: [(&str, &Router, Vec<String>, StatusCode); 8] = [
+    // The session backend on its default memory store, the session data the subject: the
+    // same handler and resolver work as the layered router's, a session cookie for a token.
+    let sessions = SessionBackend::<String>::builder().build().unwrap();
+    let session_auth = AuthenticatorBuilder::new(sessions)
+        .resolver(|session: UserSession<String>, _parts| async move {
+            Ok::<_, std::convert::Infallible>(Some(session.into_data()))
+        })
+        .build()
+        .unwrap();
+    let cookie = runtime
+        .block_on(
+            session_auth
+                .backend()
+                .login(&Default::default(), &"user-42".to_owned()),
+        )
+        .unwrap();
+    let cookie = cookie
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let session: Router = Router::new()
+        .route(
+            "/me",
+            get(|AuthUser(sub): AuthUser<String>| async move { sub }),
+        )
+        .layer(AuthLayer::new(session_auth));
+    let cases: [(&str, &Router, Vec<String>, StatusCode); 9] = [
         ("bare_axum", &bare, repeat(&valid), StatusCode::OK),
         (
             "from_fn_jsonwebtoken_decode",
@@ -108,7 +140,18 @@ fn main() {
             repeat(&scoped_token),
             StatusCode::OK,
         ),
+        ("session_backend", &session, repeat(&cookie), StatusCode::OK),
     ];
+    // A bearer token, or (`session=..`) the session cookie.
+    let request = |credential: &str| -> Request {
+        match credential.strip_prefix("session=") {
+            Some(_) => Request::get("/me")
+                .header("cookie", credential)
+                .body(Body::empty())
+                .unwrap(),
+            None => request(credential),
+        }
+    };
     // The first request of each case warms its lazy paths; it is sent in both runs.
     for (name, app, tokens, expected) in &cases {
         let response = runtime.block_on(Router::clone(app).oneshot(request(&tokens[0])));

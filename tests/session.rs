@@ -393,6 +393,21 @@ async fn a_session_whose_user_is_gone_is_401() {
     assert_eq!(user_status(&app, &cookie).await, StatusCode::UNAUTHORIZED);
 }
 
+/// Without `store_timeout`, nothing needs tokio's timer: a runtime built without it serves.
+#[test]
+fn serves_on_a_runtime_without_timers() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let app = app_with(backend(MemoryStore::default()));
+        let cookie = log_in(&app, "ada", None).await;
+        assert_eq!(user_status(&app, &cookie).await, StatusCode::OK);
+        let reply = send(&app.router, with_cookie("POST", "/logout", &cookie)).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    });
+}
+
 #[test]
 fn lifetimes_and_timeouts_out_of_range_fail_build() {
     let lifetime = |d| {

@@ -43,8 +43,9 @@ fn unavailable(source: impl std::error::Error + Send + Sync + 'static) -> AuthEr
 ///
 /// A request without the session cookie has no credential (401, or the next step for an
 /// excluded route); a session id that is malformed, unknown or expired is refused (401) and
-/// nothing is created on the server; the cookie sent twice is a 400; a store that fails or
-/// does not answer within the store timeout is a 503 (fail closed).
+/// nothing is created on the server; the cookie sent twice is a 400; a store that fails (or
+/// does not answer within its own timeout, or [`store_timeout`](SessionBackendBuilder::store_timeout))
+/// is a 503 (fail closed).
 pub struct SessionBackend<T> {
     inner: Arc<Settings>,
     data: PhantomData<fn() -> T>,
@@ -54,7 +55,7 @@ struct Settings {
     store: Arc<dyn SessionStore>,
     cookie: AuthCookie,
     lifetime: Duration,
-    timeout: Duration,
+    timeout: Option<Duration>,
 }
 
 impl<T> Clone for SessionBackend<T> {
@@ -89,7 +90,7 @@ pub struct SessionBackendBuilder<T> {
     store: Option<Arc<dyn SessionStore>>,
     cookie: AuthCookie,
     lifetime: Duration,
-    timeout: Duration,
+    timeout: Option<Duration>,
     data: PhantomData<fn() -> T>,
 }
 
@@ -143,7 +144,8 @@ where
     T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
 {
     /// The settings, with the defaults: a bounded [`MemoryStore`], the cookie `session`
-    /// (HttpOnly, SameSite=Lax, Secure, Path=/), sessions of one day, a 2-second store timeout.
+    /// (HttpOnly, SameSite=Lax, Secure, Path=/), sessions of one day, no deadline beyond the
+    /// store's own.
     ///
     /// ```
     /// use axum_jwt_layer::{issue::AuthCookie, session::SessionBackend};
@@ -161,7 +163,7 @@ where
             store: None,
             cookie: AuthCookie::new("session"),
             lifetime: Duration::from_secs(24 * 3600),
-            timeout: Duration::from_secs(2),
+            timeout: None,
             data: PhantomData,
         }
     }
@@ -220,11 +222,14 @@ where
         &self,
         call: impl Future<Output = tower_sessions_core::session_store::Result<R>>,
     ) -> Result<R, AuthError> {
-        match tokio::time::timeout(self.inner.timeout, call).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(unavailable(error)),
-            Err(elapsed) => Err(unavailable(elapsed)),
-        }
+        let outcome = match self.inner.timeout {
+            Some(limit) => match tokio::time::timeout(limit, call).await {
+                Ok(outcome) => outcome,
+                Err(elapsed) => return Err(unavailable(elapsed)),
+            },
+            None => call.await,
+        };
+        outcome.map_err(unavailable)
     }
 
     async fn load(&self, id: Id) -> Result<UserSession<T>, AuthError> {
@@ -272,9 +277,11 @@ where
         self
     }
 
-    /// The longest a store call may take before the request gets 503. Default 2 seconds.
+    /// The longest a store call may take before the request gets 503, for a store without a
+    /// deadline of its own ([`RedisSessionStore`](crate::session) gives up after 2 s; the
+    /// memory store never waits). Needs tokio's timer, as `axum::serve` has. Default: none.
     pub fn store_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = Some(timeout);
         self
     }
 
@@ -292,7 +299,7 @@ where
                 DurationSetting::SessionLifetime,
             ));
         }
-        if self.timeout.is_zero() {
+        if self.timeout.is_some_and(|limit| limit.is_zero()) {
             return Err(ConfigError::DurationOutOfRange(
                 DurationSetting::SessionStoreTimeout,
             ));
