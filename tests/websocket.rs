@@ -1,8 +1,9 @@
 //! WebSocket upgrades through a router served on 127.0.0.1:0, with a real client
 //! (tokio-tungstenite): an upgrade is authenticated like any request, by the bearer header,
 //! the token cookie or the session cookie, and one without valid credentials is refused with
-//! 401 before the handshake (no 101, no socket). SECURITY.md 55 (the query and subprotocol
-//! token sources it also names are not built yet).
+//! 401 before the handshake (no 101, no socket). The opt-in sources a browser's WebSocket can
+//! use, a query parameter and a `Sec-WebSocket-Protocol` entry, work the same way and never
+//! reach the logs. SECURITY.md 55.
 
 mod common;
 
@@ -41,6 +42,12 @@ async fn ws(AuthUser(name): AuthUser<String>, upgrade: WebSocketUpgrade) -> Resp
         .into_response()
 }
 
+/// `/chat`: as `/ws`, answering with the application's subprotocol `chat` (never the entry
+/// that carried the token).
+async fn chat(AuthUser(name): AuthUser<String>, upgrade: WebSocketUpgrade) -> Response {
+    ws(AuthUser(name), upgrade.protocols(["chat"])).await
+}
+
 /// Serves `app` on a free loopback port; its `ws://` base.
 async fn serve(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -61,15 +68,30 @@ fn jwt_auth() -> JwtAuth<String> {
 
 /// Opens `/ws` with `headers`: the first text message, or the refusal's status.
 async fn open(base: &str, headers: &[(header::HeaderName, String)]) -> Result<String, StatusCode> {
-    let mut request = format!("{base}/ws").into_client_request().unwrap();
+    open_at(&format!("{base}/ws"), headers)
+        .await
+        .map(|(text, _)| text)
+}
+
+/// Opens `url` with `headers`: the first text message and the subprotocol the server chose,
+/// or the refusal's status.
+async fn open_at(
+    url: &str,
+    headers: &[(header::HeaderName, String)],
+) -> Result<(String, Option<String>), StatusCode> {
+    let mut request = url.into_client_request().unwrap();
     for (name, value) in headers {
         request.headers_mut().insert(name, value.parse().unwrap());
     }
     match tokio_tungstenite::connect_async(request).await {
         Ok((mut socket, response)) => {
             assert_eq!(response.status(), StatusCode::SWITCHING_PROTOCOLS);
+            let protocol = response
+                .headers()
+                .get(header::SEC_WEBSOCKET_PROTOCOL)
+                .map(|p| p.to_str().unwrap().to_owned());
             match socket.next().await {
-                Some(Ok(Message::Text(text))) => Ok(text.to_string()),
+                Some(Ok(Message::Text(text))) => Ok((text.to_string(), protocol)),
                 other => panic!("expected the user's name, got {other:?}"),
             }
         }
@@ -160,4 +182,91 @@ async fn a_session_cookie_opens_the_socket_and_a_stale_one_does_not() {
     assert_eq!(open(&base, &[stale]).await, Err(StatusCode::UNAUTHORIZED));
     assert_eq!(open(&base, &[]).await, Err(StatusCode::UNAUTHORIZED));
     assert!(!server_logs().contains(&cookie["session=".len()..]));
+}
+
+#[tokio::test]
+async fn a_query_or_subprotocol_token_opens_the_socket_when_configured_and_is_never_logged() {
+    use axum_jwt_layer::jwt::TokenSource;
+    capture_logs();
+    let auth = JwtAuth::<String>::builder()
+        .secret(SECRET)
+        .token_sources([
+            TokenSource::authorization_bearer(),
+            TokenSource::query("access_token"),
+            TokenSource::websocket_protocol("access_token."),
+        ])
+        .resolver(|token: Token, _parts| async move { Ok::<_, Infallible>(Some(token.sub)) })
+        .build()
+        .unwrap();
+    let token = auth.create_token("ada").sign().unwrap();
+    let forged = format!("{}x", &token[..token.len() - 1]);
+    let app = Router::new()
+        .route("/ws", get(ws))
+        .route("/chat", get(chat))
+        .layer(JwtAuthLayer::new(auth));
+    let base = serve(app).await;
+
+    let (text, _) = open_at(&format!("{base}/ws?access_token={token}"), &[])
+        .await
+        .unwrap();
+    assert_eq!(text, "ada");
+    let offer = (
+        header::SEC_WEBSOCKET_PROTOCOL,
+        format!("chat, access_token.{token}"),
+    );
+    let (text, chosen) = open_at(&format!("{base}/chat"), &[offer]).await.unwrap();
+    assert_eq!(text, "ada");
+    assert_eq!(
+        chosen.as_deref(),
+        Some("chat"),
+        "the token entry is never echoed"
+    );
+
+    for url in [
+        format!("{base}/ws?access_token={forged}"),
+        format!("{base}/ws?access_token={token}&access_token={forged}"),
+    ] {
+        assert!(open_at(&url, &[]).await.is_err(), "refused");
+    }
+    assert_eq!(
+        open_at(&format!("{base}/ws?access_token={forged}"), &[]).await,
+        Err(StatusCode::UNAUTHORIZED)
+    );
+    let bad_offer = (
+        header::SEC_WEBSOCKET_PROTOCOL,
+        format!("chat, access_token.{forged}"),
+    );
+    assert_eq!(
+        open_at(&format!("{base}/chat"), &[bad_offer]).await,
+        Err(StatusCode::UNAUTHORIZED)
+    );
+    let logs = server_logs();
+    assert!(logs.contains("axum_jwt_layer"));
+    assert!(
+        !logs.contains(&token) && !logs.contains(&forged),
+        "never logged"
+    );
+}
+
+#[tokio::test]
+async fn the_query_and_subprotocol_sources_are_opt_in() {
+    let auth = jwt_auth();
+    let token = auth.create_token("ada").sign().unwrap();
+    let app = Router::new()
+        .route("/ws", get(ws))
+        .route("/chat", get(chat))
+        .layer(JwtAuthLayer::new(auth));
+    let base = serve(app).await;
+    assert_eq!(
+        open_at(&format!("{base}/ws?access_token={token}"), &[]).await,
+        Err(StatusCode::UNAUTHORIZED)
+    );
+    let offer = (
+        header::SEC_WEBSOCKET_PROTOCOL,
+        format!("chat, access_token.{token}"),
+    );
+    assert_eq!(
+        open_at(&format!("{base}/chat"), &[offer]).await,
+        Err(StatusCode::UNAUTHORIZED)
+    );
 }

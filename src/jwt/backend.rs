@@ -7,7 +7,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use http::request::Parts;
-use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use super::cache::{verify_cached, VerifiedTokens};
@@ -84,14 +83,14 @@ impl<C: DeserializeOwned + 'static> JwtBackend<C> {
     /// Finds the token in the configured sources and verifies it; `Ok(None)` when none of
     /// them carries one.
     #[cfg(feature = "jwks")]
-    fn find_and_verify(&self, headers: &HeaderMap) -> Result<Option<Token<C>>, AuthError> {
-        self.find(headers)?
+    fn find_and_verify(&self, parts: &Parts) -> Result<Option<Token<C>>, AuthError> {
+        self.find(parts)?
             .map(|token| self.verify(token))
             .transpose()
     }
 
-    fn find<'h>(&self, headers: &'h HeaderMap) -> Result<Option<&'h str>, AuthError> {
-        find_token(&self.sources, headers)
+    fn find<'h>(&self, parts: &'h Parts) -> Result<Option<&'h str>, AuthError> {
+        find_token(&self.sources, &parts.headers, parts.uri.query())
             .map_err(|reason| AuthError::new(AuthErrorKind::InvalidRequest(reason)))
     }
 }
@@ -106,7 +105,7 @@ where
         &self,
         parts: &Parts,
     ) -> impl Future<Output = Result<Option<Token<C>>, AuthError>> + Send {
-        let found = self.find(&parts.headers);
+        let found = self.find(parts);
         let verified = match found {
             Ok(Some(token)) => self.verify(token).map(Some),
             Ok(None) => Ok(None),
@@ -122,7 +121,7 @@ where
             if let Some(fetch) = wait {
                 // The outcome is logged by the fetch; what counts is the set it left.
                 let _ = fetch.await;
-                return self.find_and_verify(&parts.headers);
+                return self.find_and_verify(parts);
             }
             verified
         }

@@ -38,6 +38,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod backend;
+pub(crate) mod browser;
 pub(crate) mod builder;
 pub(crate) mod cache;
 pub(crate) mod issuing;

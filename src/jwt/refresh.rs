@@ -210,7 +210,7 @@ impl<U: 'static, C: 'static> Authenticator<JwtBackend<C>, U> {
     fn refresh_cookie_token(&self, headers: &http::HeaderMap) -> Option<String> {
         let cookie = self.backend().issuer.refresh.as_ref()?.cookie.as_ref()?;
         let source = TokenSource::cookie(cookie.name()).compile().ok()?;
-        find_token(&[source], headers)
+        find_token(&[source], headers, None)
             .ok()
             .flatten()
             .map(str::to_owned)

@@ -3,6 +3,7 @@
 use http::header::{HeaderName, AUTHORIZATION};
 use http::{HeaderMap, HeaderValue};
 
+use super::browser::{in_protocol, in_query};
 #[cfg(feature = "cookie")]
 use crate::cookie_scan::cookie_value;
 use crate::error::{ConfigError, InvalidRequestReason as Reason};
@@ -25,6 +26,8 @@ pub struct TokenSource {
     header: String,
     scheme: Option<String>,
     cookie: Option<String>,
+    query: Option<String>,
+    protocol: Option<String>,
 }
 
 impl TokenSource {
@@ -49,6 +52,8 @@ impl TokenSource {
             header: name.into(),
             scheme: None,
             cookie: None,
+            query: None,
+            protocol: None,
         }
     }
 
@@ -66,7 +71,73 @@ impl TokenSource {
             header: http::header::COOKIE.as_str().to_owned(),
             scheme: None,
             cookie: Some(name.into()),
+            query: None,
+            protocol: None,
         }
+    }
+
+    /// The query parameter `name` (`/ws?access_token=<token>`): opt-in, for WebSocket clients
+    /// in browsers, which cannot set a header on the upgrade request. A URL is kept in more
+    /// places than a header (proxy and server access logs, browser history): prefer a header
+    /// or a cookie, and short-lived tokens here. This crate never logs it. The parameter
+    /// twice is a 400; its value is taken as it is (JWT characters need no percent-encoding,
+    /// and a `%` is refused). `name` is made of letters, digits and `-._~`.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::jwt::TokenSource;
+    /// assert_eq!(TokenSource::query("access_token").query_name(), Some("access_token"));
+    /// ```
+    pub fn query(name: impl Into<String>) -> Self {
+        Self {
+            header: String::new(),
+            scheme: None,
+            cookie: None,
+            query: Some(name.into()),
+            protocol: None,
+        }
+    }
+
+    /// The query parameter name, for a query source.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::jwt::TokenSource;
+    /// assert_eq!(TokenSource::authorization_bearer().query_name(), None);
+    /// ```
+    pub fn query_name(&self) -> Option<&str> {
+        self.query.as_deref()
+    }
+
+    /// A `Sec-WebSocket-Protocol` entry `<prefix><token>`: opt-in, the other way a browser's
+    /// `new WebSocket(url, protocols)` can carry a token. The client offers the application's
+    /// own subprotocol and the token entry, e.g. `new WebSocket(url, ["chat",
+    /// "access_token." + jwt])`; the handler must then answer with the application's one
+    /// (`WebSocketUpgrade::protocols(["chat"])`), never the token entry. Two token entries
+    /// are a 400. `prefix` is an RFC 9110 token (letters, digits, `!#$%&'*+-.^_`|~`).
+    ///
+    /// ```
+    /// # use axum_jwt_layer::jwt::TokenSource;
+    /// let source = TokenSource::websocket_protocol("access_token.");
+    /// assert_eq!(source.protocol_prefix(), Some("access_token."));
+    /// assert_eq!(source.header_name(), "sec-websocket-protocol");
+    /// ```
+    pub fn websocket_protocol(prefix: impl Into<String>) -> Self {
+        Self {
+            header: http::header::SEC_WEBSOCKET_PROTOCOL.as_str().to_owned(),
+            scheme: None,
+            cookie: None,
+            query: None,
+            protocol: Some(prefix.into()),
+        }
+    }
+
+    /// The entry prefix, for a `Sec-WebSocket-Protocol` source.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::jwt::TokenSource;
+    /// assert_eq!(TokenSource::authorization_bearer().protocol_prefix(), None);
+    /// ```
+    pub fn protocol_prefix(&self) -> Option<&str> {
+        self.protocol.as_deref()
     }
 
     /// The cookie name, for a cookie source.
@@ -90,6 +161,8 @@ impl TokenSource {
             header: name.into(),
             scheme: Some(scheme.into()),
             cookie: None,
+            query: None,
+            protocol: None,
         }
     }
 
@@ -114,6 +187,19 @@ impl TokenSource {
     }
 
     pub(crate) fn compile(&self) -> Result<CompiledSource, ConfigError> {
+        if let Some(query) = &self.query {
+            let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+            if query.is_empty() || !query.bytes().all(unreserved) {
+                return Err(ConfigError::InvalidTokenSource(query.clone()));
+            }
+            return Ok(CompiledSource::elsewhere(Some(query), None));
+        }
+        if let Some(prefix) = &self.protocol {
+            if prefix.is_empty() || !prefix.bytes().all(is_tchar) {
+                return Err(ConfigError::InvalidTokenSource(prefix.clone()));
+            }
+            return Ok(CompiledSource::elsewhere(None, Some(prefix)));
+        }
         let invalid = || ConfigError::InvalidTokenSource(self.header.clone());
         let name = HeaderName::from_bytes(self.header.as_bytes()).map_err(|_| invalid())?;
         if let Some(scheme) = &self.scheme {
@@ -128,9 +214,11 @@ impl TokenSource {
         }
         Ok(CompiledSource {
             given: self.header.clone(),
-            name,
+            name: Some(name),
             scheme: self.scheme.clone(),
             cookie: self.cookie.clone(),
+            query: None,
+            protocol: None,
         })
     }
 }
@@ -141,9 +229,28 @@ pub(crate) struct CompiledSource {
     /// The header name as configured (for documentation; matching is case-insensitive).
     #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     pub(crate) given: String,
-    pub(crate) name: HeaderName,
+    /// The header read, for a header or cookie source.
+    pub(crate) name: Option<HeaderName>,
     pub(crate) scheme: Option<String>,
     pub(crate) cookie: Option<String>,
+    /// The query parameter, for a query source.
+    pub(crate) query: Option<String>,
+    /// The `Sec-WebSocket-Protocol` entry prefix, for a protocol source.
+    pub(crate) protocol: Option<String>,
+}
+
+impl CompiledSource {
+    /// A query or `Sec-WebSocket-Protocol` source.
+    fn elsewhere(query: Option<&String>, protocol: Option<&String>) -> Self {
+        Self {
+            given: String::new(),
+            name: None,
+            scheme: None,
+            cookie: None,
+            query: query.cloned(),
+            protocol: protocol.cloned(),
+        }
+    }
 }
 
 /// RFC 9110 token characters (for scheme names).
@@ -229,11 +336,24 @@ fn usual_shape<'v>(value: &'v [u8], scheme: Option<&str>) -> Option<&'v str> {
 impl CompiledSource {
     /// The token in this source, borrowed from the headers; `Ok(None)` when the header is
     /// absent or carries another scheme.
-    fn find<'h>(&self, headers: &'h HeaderMap) -> Result<Option<&'h str>, Reason> {
+    fn find<'h>(
+        &self,
+        headers: &'h HeaderMap,
+        query: Option<&'h str>,
+    ) -> Result<Option<&'h str>, Reason> {
+        let Some(name) = &self.name else {
+            if let Some(parameter) = &self.query {
+                return in_query(parameter, query);
+            }
+            if let Some(prefix) = &self.protocol {
+                return in_protocol(prefix, headers);
+            }
+            return Ok(None);
+        };
         if let Some(cookie) = &self.cookie {
             return find_cookie(cookie, headers);
         }
-        let mut values = headers.get_all(&self.name).iter();
+        let mut values = headers.get_all(name).iter();
         let Some(value) = values.next() else {
             return Ok(None);
         };
@@ -299,7 +419,7 @@ fn strip_scheme<'v>(value: &'v str, scheme: &str) -> Result<Option<&'v str>, Rea
 }
 
 /// A non-empty token of b64token characters.
-fn checked(token: &str) -> Result<&str, Reason> {
+pub(super) fn checked(token: &str) -> Result<&str, Reason> {
     if token.is_empty() {
         return Err(Reason::EmptyToken);
     }
@@ -327,14 +447,16 @@ fn find_cookie<'h>(_: &str, _: &'h HeaderMap) -> Result<Option<&'h str>, Reason>
     Ok(None)
 }
 
-/// The token of a request: every source is read; different tokens are ambiguous.
+/// The token of a request (its headers and its URI's query): every source is read;
+/// different tokens are ambiguous.
 pub(crate) fn find_token<'h>(
     sources: &[CompiledSource],
     headers: &'h HeaderMap,
+    query: Option<&'h str>,
 ) -> Result<Option<&'h str>, Reason> {
     let mut found: Option<&'h str> = None;
     for source in sources {
-        if let Some(token) = source.find(headers)? {
+        if let Some(token) = source.find(headers, query)? {
             match found {
                 Some(seen) if seen != token => return Err(Reason::AmbiguousToken),
                 _ => found = Some(token),
@@ -352,9 +474,11 @@ mod tests {
     fn bearer() -> CompiledSource {
         CompiledSource {
             given: "Authorization".to_owned(),
-            name: AUTHORIZATION,
+            name: Some(AUTHORIZATION),
             scheme: Some("Bearer".to_owned()),
             cookie: None,
+            query: None,
+            protocol: None,
         }
     }
 

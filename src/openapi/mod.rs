@@ -104,7 +104,8 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
             Some(d) => ApiKeyValue::with_description(name, d.as_str()),
             None => ApiKeyValue::new(name),
         };
-        let first = backend.sources.first();
+        // A subprotocol source has no OpenAPI location: the first other one describes it.
+        let first = backend.sources.iter().find(|s| s.protocol.is_none());
         let scheme = if let Some(oauth2) = &backend.issuer.oauth2 {
             let scopes: Scopes = oauth2
                 .scopes
@@ -118,7 +119,13 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
             }
         } else if let Some(cookie) = first.and_then(|s| s.cookie.as_deref()) {
             SecurityScheme::ApiKey(ApiKey::Cookie(with_description(cookie)))
-        } else if let Some(custom) = first.filter(|s| s.name != http::header::AUTHORIZATION) {
+        } else if let Some(parameter) = first.and_then(|s| s.query.as_deref()) {
+            SecurityScheme::ApiKey(ApiKey::Query(with_description(parameter)))
+        } else if let Some(custom) = first.filter(|s| {
+            s.name
+                .as_ref()
+                .is_some_and(|n| n != http::header::AUTHORIZATION)
+        }) {
             SecurityScheme::ApiKey(ApiKey::Header(with_description(&custom.given)))
         } else {
             let http = HttpBuilder::new()

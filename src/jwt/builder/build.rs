@@ -32,19 +32,25 @@ fn seconds(duration: Duration, what: DurationSetting) -> Result<i64, ConfigError
 /// Bearer` (RFC 6750 section 2.1). A cookie or another header is no RFC 6750 method, and no
 /// source reads the form body or the query.
 fn bearer_methods(sources: &[CompiledSource]) -> Vec<&'static str> {
+    let query = sources.iter().any(|source| source.query.is_some());
     let header = sources.iter().any(|source| {
         source.cookie.is_none()
-            && source.name == http::header::AUTHORIZATION
+            && source.name == Some(http::header::AUTHORIZATION)
             && source
                 .scheme
                 .as_deref()
                 .is_some_and(|scheme| scheme.eq_ignore_ascii_case("bearer"))
     });
+    // RFC 9728 §2: `header` (RFC 6750 §2.1) and `query` (§2.3); a cookie or a WebSocket
+    // subprotocol has no name there.
+    let mut methods = Vec::new();
     if header {
-        vec!["header"]
-    } else {
-        Vec::new()
+        methods.push("header");
     }
+    if query {
+        methods.push("query");
+    }
+    methods
 }
 
 /// The one element of `list`, if it has exactly one.
@@ -208,13 +214,16 @@ where
         let send_header = cookie.as_ref().is_none_or(AuthCookie::sends_header);
         #[cfg(not(feature = "cookie"))]
         let send_header = true;
+        // The first header source (a cookie, query or subprotocol source is not one).
         let header = sources
             .iter()
-            .find(|source| source.cookie.is_none())
+            .find(|source| source.cookie.is_none() && source.name.is_some())
             .filter(|_| send_header)
-            .map(|source| DeliveryHeader {
-                name: source.name.clone(),
-                scheme: source.scheme.clone(),
+            .and_then(|source| {
+                Some(DeliveryHeader {
+                    name: source.name.clone()?,
+                    scheme: source.scheme.clone(),
+                })
             });
         let oauth2 = self.oauth2_token_url.as_ref().map(|url| OAuth2Password {
             token_url: url.clone(),
