@@ -82,11 +82,11 @@ fn main() {
         .build()
         .unwrap();
     let cookie = runtime
-        .block_on(
-            session_auth
-                .backend()
-                .login(&Default::default(), &"user-42".to_owned()),
-        )
+        .block_on(session_auth.backend().login(
+            &Default::default(),
+            "user-42",
+            &"user-42".to_owned(),
+        ))
         .unwrap();
     let cookie = cookie
         .to_str()

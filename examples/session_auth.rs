@@ -255,7 +255,12 @@ fn problem(status: StatusCode, detail: &'static str) -> Response {
 /// 201 with the user and the cookie of a new session.
 async fn start_session(state: &AppState, headers: &HeaderMap, user: User) -> Response {
     let session = LoggedIn { user_id: user.id };
-    match state.auth.backend().login(headers, &session).await {
+    match state
+        .auth
+        .backend()
+        .login(headers, &user.id.to_string(), &session)
+        .await
+    {
         Ok(cookie) => (
             StatusCode::CREATED,
             [(header::SET_COOKIE, cookie)],

@@ -33,6 +33,20 @@ pub(crate) fn cookie_value<'h>(
     Ok(found)
 }
 
+/// Every non-empty value of cookie `name`, however many times it is sent (for cleaning up
+/// at login; reading a credential goes through [`cookie_value`]).
+pub(crate) fn cookie_values<'h>(name: &str, headers: &'h HeaderMap) -> Vec<&'h [u8]> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .flat_map(|line| line.as_bytes().split(|&b| b == b';'))
+        .filter_map(split_pair)
+        .filter(|(key, _)| *key == name.as_bytes())
+        .map(|(_, value)| unquote(value))
+        .filter(|value| !value.is_empty())
+        .collect()
+}
+
 /// A `name=value` pair with the optional whitespace around both trimmed; `None` without `=`.
 fn split_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
     let at = pair.iter().position(|&b| b == b'=')?;

@@ -53,7 +53,7 @@ async fn login(State(auth): State<Auth>, headers: HeaderMap, Json(body): Json<Lo
     if body.user_id == "mallory" {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    match auth.backend().login(&headers, &body).await {
+    match auth.backend().login(&headers, &body.user_id, &body).await {
         Ok(cookie) => (StatusCode::CREATED, [(header::SET_COOKIE, cookie)]).into_response(),
         Err(error) => auth.error_response(&error),
     }
@@ -358,6 +358,47 @@ async fn a_full_memory_store_refuses_logins_never_live_sessions() {
     log_in(&app, "eve", None).await;
 }
 
+/// SECURITY.md 49: one account logging in without end keeps its newest sessions only and
+/// never fills the store for anyone else.
+#[tokio::test]
+async fn one_account_logging_in_without_end_never_fills_the_store_for_others() {
+    let store = MemoryStore::with_capacity(5);
+    let sessions = SessionBackend::builder()
+        .store(store.clone())
+        .sessions_per_subject(3)
+        .build()
+        .unwrap();
+    let app = app_with(sessions);
+    let mut cookies = Vec::new();
+    for _ in 0..50 {
+        cookies.push(log_in(&app, "eve", None).await);
+    }
+    assert_eq!(store.len(), 3, "its newest three");
+    for (n, cookie) in cookies.iter().enumerate() {
+        let expected = if n >= 47 {
+            StatusCode::OK
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        assert_eq!(user_status(&app, cookie).await, expected, "login {n}");
+    }
+    let bob = log_in(&app, "bob", None).await;
+    assert_eq!(user_status(&app, &bob).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_login_carrying_the_cookie_twice_ends_both_sessions() {
+    let store = MemoryStore::default();
+    let app = app_with(backend(store.clone()));
+    let a = log_in(&app, "ada", None).await;
+    let b = log_in(&app, "ada", None).await;
+    let fresh = log_in(&app, "ada", Some(&format!("{a}; {b}"))).await;
+    assert_eq!(user_status(&app, &a).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(user_status(&app, &b).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(user_status(&app, &fresh).await, StatusCode::OK);
+    assert_eq!(store.len(), 1);
+}
+
 #[tokio::test]
 async fn a_session_cookie_turns_cross_origin_protection_on() {
     let app = app_with(backend(MemoryStore::default()));
@@ -400,7 +441,7 @@ fn serves_on_a_runtime_without_timers() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let app = app_with(backend(MemoryStore::default()));
+        let app = app_with(SessionBackend::builder().build().unwrap());
         let cookie = log_in(&app, "ada", None).await;
         assert_eq!(user_status(&app, &cookie).await, StatusCode::OK);
         let reply = send(&app.router, with_cookie("POST", "/logout", &cookie)).await;

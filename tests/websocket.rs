@@ -159,7 +159,7 @@ async fn a_session_cookie_opens_the_socket_and_a_stale_one_does_not() {
         .unwrap();
     let cookie = auth
         .backend()
-        .login(&HeaderMap::new(), &"ada".to_owned())
+        .login(&HeaderMap::new(), "ada", &"ada".to_owned())
         .await
         .unwrap();
     let cookie = cookie

@@ -19,8 +19,9 @@ use tower_sessions_core::session::{Id, Record};
 use tower_sessions_core::SessionStore;
 
 use super::memory::MemoryStore;
+use super::subjects::Subjects;
 use crate::backend::AuthBackend;
-use crate::cookie_scan::cookie_value;
+use crate::cookie_scan::{cookie_value, cookie_values};
 use crate::error::{AuthError, AuthErrorKind, ConfigError, DurationSetting};
 use crate::flow::attach::lookup;
 use crate::flow::MissingAuthentication;
@@ -28,6 +29,12 @@ use crate::issue::AuthCookie;
 
 /// Where the backend keeps its data in a session record.
 const DATA_KEY: &str = "axum_jwt_layer.session";
+
+/// Where it keeps the session's subject.
+const SUBJECT_KEY: &str = "axum_jwt_layer.subject";
+
+/// How many subjects with live sessions the per-subject index holds.
+const MAX_SUBJECTS: usize = 100_000;
 
 /// The longest `Max-Age` browsers keep (RFC 6265bis caps it at 400 days).
 const MAX_LIFETIME: Duration = Duration::from_secs(400 * 24 * 3600);
@@ -56,6 +63,7 @@ struct Settings {
     cookie: AuthCookie,
     lifetime: Duration,
     timeout: Option<Duration>,
+    subjects: Subjects,
 }
 
 impl<T> Clone for SessionBackend<T> {
@@ -91,6 +99,7 @@ pub struct SessionBackendBuilder<T> {
     cookie: AuthCookie,
     lifetime: Duration,
     timeout: Option<Duration>,
+    per_subject: usize,
     data: PhantomData<fn() -> T>,
 }
 
@@ -109,11 +118,17 @@ impl<T> fmt::Debug for SessionBackendBuilder<T> {
 #[derive(Clone)]
 pub struct UserSession<T> {
     id: Id,
+    subject: String,
     data: T,
     expires_at: OffsetDateTime,
 }
 
 impl<T> UserSession<T> {
+    /// Whose session it is, as given to [`login`](SessionBackend::login).
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
     /// The data stored at login.
     pub fn data(&self) -> &T {
         &self.data
@@ -133,6 +148,7 @@ impl<T> UserSession<T> {
 impl<T: fmt::Debug> fmt::Debug for UserSession<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserSession")
+            .field("subject", &self.subject)
             .field("data", &self.data)
             .field("expires_at", &self.expires_at)
             .finish_non_exhaustive()
@@ -164,27 +180,51 @@ where
             cookie: AuthCookie::new("session"),
             lifetime: Duration::from_secs(24 * 3600),
             timeout: None,
+            per_subject: 10,
             data: PhantomData,
         }
     }
 
-    /// Starts a session holding `data` and returns the `Set-Cookie` value to answer with.
-    /// Whatever session the request (`headers`) carried is deleted first, and the new one has
-    /// a new random id: an id planted before login never becomes a logged-in session. Store
-    /// failures and timeouts are [`AuthErrorKind::StoreUnavailable`] (503; a full
-    /// [`MemoryStore`] too).
-    pub async fn login(&self, headers: &HeaderMap, data: &T) -> Result<HeaderValue, AuthError> {
+    /// Starts a session of `subject` (the user's id, never a secret: it is logged) holding
+    /// `data`, and returns the `Set-Cookie` value to answer with. Whatever session the
+    /// request (`headers`) carried is deleted first (every one, if the cookie came twice), and
+    /// the new one has a new random id: an id planted before login never becomes a logged-in
+    /// session. A subject keeps at most
+    /// [`sessions_per_subject`](SessionBackendBuilder::sessions_per_subject) sessions: its
+    /// oldest one ends to make room. Store failures and timeouts are
+    /// [`AuthErrorKind::StoreUnavailable`] (503; a full [`MemoryStore`] too).
+    pub async fn login(
+        &self,
+        headers: &HeaderMap,
+        subject: &str,
+        data: &T,
+    ) -> Result<HeaderValue, AuthError> {
         let settings = &self.inner;
-        if let Ok(Some(previous)) = self.session_id(headers) {
-            self.store_call(settings.store.delete(&previous)).await?;
+        for previous in cookie_values(settings.cookie.name(), headers) {
+            let id = std::str::from_utf8(previous)
+                .ok()
+                .and_then(|id| Id::from_str(id).ok());
+            if let Some(id) = id {
+                self.store_call(settings.store.delete(&id)).await?;
+            }
+        }
+        let now = OffsetDateTime::now_utc();
+        for victim in settings.subjects.admit(subject, now).map_err(unavailable)? {
+            self.store_call(settings.store.delete(&victim)).await?;
         }
         let value = serde_json::to_value(data).map_err(unavailable)?;
         let mut record = Record {
             id: Id::default(),
-            data: HashMap::from([(DATA_KEY.to_owned(), value)]),
-            expiry_date: OffsetDateTime::now_utc() + settings.lifetime,
+            data: HashMap::from([
+                (DATA_KEY.to_owned(), value),
+                (SUBJECT_KEY.to_owned(), subject.into()),
+            ]),
+            expiry_date: now + settings.lifetime,
         };
         self.store_call(settings.store.create(&mut record)).await?;
+        settings
+            .subjects
+            .add(subject, record.id, record.expiry_date);
         let max_age = settings.lifetime.as_secs() as i64;
         settings
             .cookie
@@ -198,6 +238,7 @@ where
     pub async fn logout(&self, session: &UserSession<T>) -> Result<HeaderValue, AuthError> {
         self.store_call(self.inner.store.delete(&session.id))
             .await?;
+        self.inner.subjects.remove(&session.subject, session.id);
         self.inner
             .cookie
             .expire()
@@ -244,8 +285,13 @@ where
         }
         let data = record.data.get(DATA_KEY).ok_or_else(refused)?;
         let data = T::deserialize(data).map_err(|_| refused())?;
+        let subject = match record.data.get(SUBJECT_KEY) {
+            Some(serde_json::Value::String(subject)) => subject.clone(),
+            _ => return Err(refused()),
+        };
         Ok(UserSession {
             id,
+            subject,
             data,
             expires_at: record.expiry_date,
         })
@@ -257,7 +303,9 @@ where
     T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
 {
     /// The store: any tower-sessions [`SessionStore`] (shared by every instance for a
-    /// service that runs several). Default: a [`MemoryStore`] for 100,000 sessions.
+    /// service that runs several). Default: a [`MemoryStore`] for 100,000 sessions. A store
+    /// given here gets a 2-second [`store_timeout`](SessionBackendBuilder::store_timeout)
+    /// unless one is set: a store that hangs is a 503, never a hung request.
     pub fn store(mut self, store: impl SessionStore) -> Self {
         self.store = Some(Arc::new(store));
         self
@@ -277,9 +325,18 @@ where
         self
     }
 
-    /// The longest a store call may take before the request gets 503, for a store without a
-    /// deadline of its own ([`RedisSessionStore`](crate::session) gives up after 2 s; the
-    /// memory store never waits). Needs tokio's timer, as `axum::serve` has. Default: none.
+    /// How many sessions one subject keeps (default 10, at least 1): a login beyond it ends
+    /// the subject's oldest session, so one account logging in without end never fills the
+    /// store for others (SECURITY.md 49).
+    pub fn sessions_per_subject(mut self, sessions: usize) -> Self {
+        self.per_subject = sessions.max(1);
+        self
+    }
+
+    /// The longest a store call may take before the request gets 503. Needs tokio's timer,
+    /// as `axum::serve` has. Default: 2 seconds for a store given to
+    /// [`store`](SessionBackendBuilder::store); none for the default memory store, which
+    /// never waits (so the backend also runs on a runtime without timers).
     pub fn store_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -304,6 +361,10 @@ where
                 DurationSetting::SessionStoreTimeout,
             ));
         }
+        // A store of the application's may wait on the network; the default never does.
+        let timeout = self
+            .timeout
+            .or_else(|| self.store.is_some().then_some(Duration::from_secs(2)));
         Ok(SessionBackend {
             inner: Arc::new(Settings {
                 store: self
@@ -311,7 +372,8 @@ where
                     .unwrap_or_else(|| Arc::new(MemoryStore::default())),
                 cookie: self.cookie,
                 lifetime: self.lifetime,
-                timeout: self.timeout,
+                timeout,
+                subjects: Subjects::new(self.per_subject, MAX_SUBJECTS),
             }),
             data: PhantomData,
         })
@@ -339,6 +401,10 @@ where
 
     fn is_ambient(&self) -> bool {
         true
+    }
+
+    fn subject(session: &UserSession<T>) -> Option<&str> {
+        Some(&session.subject)
     }
 
     fn challenge_scheme(&self) -> &'static str {

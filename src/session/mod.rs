@@ -36,7 +36,7 @@
 //!     .route("/login", post(move |headers: HeaderMap| async move {
 //!         // ... check the password first ...
 //!         let login = Login { user_id: "alice".into() };
-//!         match login_auth.backend().login(&headers, &login).await {
+//!         match login_auth.backend().login(&headers, &login.user_id, &login).await {
 //!             Ok(cookie) => (StatusCode::CREATED, [(SET_COOKIE, cookie)]).into_response(),
 //!             Err(error) => login_auth.error_response(&error),
 //!         }
@@ -49,6 +49,7 @@ mod backend;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+mod subjects;
 
 pub use self::backend::{SessionBackend, SessionBackendBuilder, UserSession};
 pub use self::memory::MemoryStore;
