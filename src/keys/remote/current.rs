@@ -168,15 +168,18 @@ impl RemoteKeys {
 
     /// One fetch, as its own task: fetch, install, then book the outcome.
     async fn run(self: Arc<Self>, id: u64) -> Result<(), JwksError> {
-        let outcome = match self.locate().await {
-            Ok(url) => match fetch::fetch(&self.settings, &url, fetch::JWK_SET).await {
-                Ok(fetched) => {
-                    let max_age = fetched.max_age;
-                    self.install(fetched).map(|()| max_age)
-                }
-                Err(error) => Err(error),
-            },
-            Err(error) => Err(error),
+        // One deadline for the whole fetch: discovery's one or two documents and the set.
+        let fetched = async {
+            let url = self.locate().await?;
+            fetch::fetch(&self.settings, &url, fetch::JWK_SET).await
+        };
+        let outcome = match tokio::time::timeout(self.settings.timeout, fetched).await {
+            Ok(Ok(fetched)) => {
+                let max_age = fetched.max_age;
+                self.install(fetched).map(|()| max_age)
+            }
+            Ok(Err(error)) => Err(error),
+            Err(_) => Err(JwksErrorKind::Timeout.into()),
         };
         let now = Instant::now();
         {

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::error::{JwksError, JwksErrorKind};
 use super::fetch::{fetch, Fetched};
-use super::source::{secure_enough, Settings};
+use super::source::{is_loopback, Settings};
 
 /// The two fields read from the metadata; the others are ignored. A field given twice is
 /// refused (serde's derive does so), like a token's duplicate claim.
@@ -29,11 +29,16 @@ pub(crate) async fn jwks_uri(
         }
         other => other?,
     };
-    read(&fetched.body, issuer, settings.allow_http)
+    // Plain http only where the configuration allows it for the issuer itself: an https
+    // issuer's document cannot point this server at a plain-http address, loopback included.
+    let plain_http =
+        settings.allow_http || (openid.scheme() == "http" && is_loopback(openid.host_str()));
+    read(&fetched.body, issuer, plain_http)
 }
 
-/// The `jwks_uri` of a metadata document, once its `issuer` is checked.
-fn read(body: &[u8], issuer: &str, allow_http: bool) -> Result<reqwest::Url, JwksError> {
+/// The `jwks_uri` of a metadata document, once its `issuer` is checked; `https`, or plain
+/// `http` when `plain_http`.
+fn read(body: &[u8], issuer: &str, plain_http: bool) -> Result<reqwest::Url, JwksError> {
     let metadata: Metadata = serde_json::from_slice(body)
         .map_err(|e| JwksError::with_source(JwksErrorKind::DiscoveryMalformed, e))?;
     if metadata.issuer != issuer {
@@ -41,8 +46,11 @@ fn read(body: &[u8], issuer: &str, allow_http: bool) -> Result<reqwest::Url, Jwk
     }
     let url = reqwest::Url::parse(&metadata.jwks_uri)
         .map_err(|_| JwksError::from(JwksErrorKind::JwksUriRefused))?;
-    secure_enough(&url, allow_http).map_err(|_| JwksErrorKind::JwksUriRefused)?;
-    Ok(url)
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if plain_http => Ok(url),
+        _ => Err(JwksErrorKind::JwksUriRefused.into()),
+    }
 }
 
 #[cfg(test)]
@@ -51,8 +59,8 @@ mod tests {
 
     const ISSUER: &str = "https://login.example.com/realms/main";
 
-    fn kind(body: &str, allow_http: bool) -> Result<String, JwksErrorKind> {
-        read(body.as_bytes(), ISSUER, allow_http)
+    fn kind(body: &str, plain_http: bool) -> Result<String, JwksErrorKind> {
+        read(body.as_bytes(), ISSUER, plain_http)
             .map(String::from)
             .map_err(|e| e.kind())
     }
@@ -90,11 +98,12 @@ mod tests {
         }
         let plain = r#"{"issuer": "https://login.example.com/realms/main", "jwks_uri": "http://keys.internal/certs"}"#;
         assert_eq!(kind(plain, false), Err(JwksErrorKind::JwksUriRefused));
-        assert!(kind(plain, true).is_ok(), "allow_http covers jwks_uri too");
+        assert!(kind(plain, true).is_ok(), "where plain http is allowed");
         let relative =
             r#"{"issuer": "https://login.example.com/realms/main", "jwks_uri": "/certs"}"#;
         assert_eq!(kind(relative, false), Err(JwksErrorKind::JwksUriRefused));
+        // An https issuer cannot send this server to a plain-http loopback address.
         let loopback = r#"{"issuer": "https://login.example.com/realms/main", "jwks_uri": "http://127.0.0.1:4000/certs"}"#;
-        assert!(kind(loopback, false).is_ok());
+        assert_eq!(kind(loopback, false), Err(JwksErrorKind::JwksUriRefused));
     }
 }

@@ -56,7 +56,8 @@ pub enum JwksErrorKind {
     /// exactly, as OpenID Connect Discovery §4.3 and RFC 8414 §3.3 require).
     IssuerMismatch,
     /// The discovery document's `jwks_uri` is not an absolute `https` URL (plain `http` only
-    /// to a loopback host, or with [`allow_http`](crate::keys::JwksSource::allow_http)).
+    /// when the issuer itself is a plain-http loopback URL, or with
+    /// [`allow_http`](crate::keys::JwksSource::allow_http)).
     JwksUriRefused,
     /// The runtime the fetch ran on shut down before it finished.
     Cancelled,

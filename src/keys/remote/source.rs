@@ -123,9 +123,13 @@ impl JwksSource {
     /// The keys of the issuer `issuer`, found by discovery: its OpenID Connect configuration
     /// at `<issuer>/.well-known/openid-configuration`, or, when that answers an error status,
     /// its RFC 8414 metadata at `/.well-known/oauth-authorization-server<issuer path>`. The
-    /// document's `issuer` must equal `issuer` exactly, and its `jwks_uri` must be `https` (as
-    /// the issuer URL); every fetch reads the document again, so a moved `jwks_uri` is
-    /// followed. Tokens verified with these keys must carry `iss` = `issuer`.
+    /// document's `issuer` must equal `issuer` exactly, and its `jwks_uri` must be `https`
+    /// (plain `http` only when the issuer itself is a plain-http loopback URL, as in tests,
+    /// or with [`allow_http`](JwksSource::allow_http)); every fetch reads the document again,
+    /// so a moved `jwks_uri` is followed. Tokens verified with these keys must carry `iss` =
+    /// `issuer`. A [`decode_hook`](crate::JwtAuthBuilder::decode_hook) cannot move a token to
+    /// another issuer: the keys are chosen by the `iss` the token carries, and the hook's
+    /// output must still name that issuer.
     ///
     /// Until a document and set are loaded, a request with a token for this issuer gets 503,
     /// and the fetch is retried; a request without a token is a 401 as always.
@@ -255,7 +259,8 @@ impl JwksSource {
         self
     }
 
-    /// The longest one fetch may take, connecting and reading the body included. Default 10
+    /// The longest one fetch may take, connecting and reading the body included (with
+    /// [`discover`](JwksSource::discover): the documents and the set together). Default 10
     /// seconds.
     ///
     /// ```
@@ -389,7 +394,7 @@ pub(super) fn secure_enough(url: &reqwest::Url, allow_http: bool) -> Result<(), 
     }
 }
 
-fn is_loopback(host: Option<&str>) -> bool {
+pub(super) fn is_loopback(host: Option<&str>) -> bool {
     let Some(host) = host else { return false };
     host.eq_ignore_ascii_case("localhost")
         || host
