@@ -151,44 +151,34 @@ impl Accounts {
             }
             #[cfg(feature = "redis")]
             Accounts::Redis(connection) => {
-                let mut connection = connection.clone();
-                let email = &account.user.email;
+                // One script, so that a signup is all or nothing: the account, its id's entry
+                // and the count, or none of them.
+                let script = redis::Script::new(
+                    r"if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+                      if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[3]) then
+                        return 2
+                      end
+                      redis.call('SET', KEYS[1], ARGV[1])
+                      redis.call('SET', KEYS[2], ARGV[2])
+                      redis.call('INCR', KEYS[3])
+                      return 1",
+                );
                 let json = serde_json::to_string(&account).map_err(|_| Unavailable)?;
-                let count: usize = redis::cmd("INCR")
-                    .arg("user:count")
-                    .query_async(&mut connection)
+                let outcome: i64 = script
+                    .key(format!("user:email:{}", account.user.email))
+                    .key(format!("user:id:{}", account.user.id))
+                    .key("user:count")
+                    .arg(json)
+                    .arg(&account.user.email)
+                    .arg(MAX_USERS)
+                    .invoke_async(&mut connection.clone())
                     .await
                     .map_err(|_| Unavailable)?;
-                let set: Option<String> = if count > MAX_USERS {
-                    None
-                } else {
-                    // NX: two instances signing up one email at once, one wins.
-                    redis::cmd("SET")
-                        .arg(format!("user:email:{email}"))
-                        .arg(json)
-                        .arg("NX")
-                        .query_async(&mut connection)
-                        .await
-                        .map_err(|_| Unavailable)?
-                };
-                if set.is_none() {
-                    let _: Result<i64, _> = redis::cmd("DECR")
-                        .arg("user:count")
-                        .query_async(&mut connection)
-                        .await;
-                    return Ok(if count > MAX_USERS {
-                        Inserted::Full
-                    } else {
-                        Inserted::Taken
-                    });
-                }
-                let _: () = redis::cmd("SET")
-                    .arg(format!("user:id:{}", account.user.id))
-                    .arg(email)
-                    .query_async(&mut connection)
-                    .await
-                    .map_err(|_| Unavailable)?;
-                Ok(Inserted::Created)
+                Ok(match outcome {
+                    1 => Inserted::Created,
+                    0 => Inserted::Taken,
+                    _ => Inserted::Full,
+                })
             }
         }
     }

@@ -275,3 +275,53 @@ async fn without_a_resolver_the_credential_is_attached_alone() {
     let reply = send(&app, "/key", &[]).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
+
+/// A backend that never finds a credential, challenging with `scheme`.
+struct Named(&'static str);
+
+impl AuthBackend for Named {
+    type Credential = ();
+
+    async fn authenticate(&self, _: &Parts) -> Result<Option<()>, AuthError> {
+        Ok(None)
+    }
+
+    fn challenge_scheme(&self) -> &'static str {
+        self.0
+    }
+}
+
+#[tokio::test]
+async fn a_backend_of_another_scheme_challenges_with_its_own_name() {
+    use axum_jwt_layer::flow::ProtectedResource;
+    let challenge = |builder: AuthenticatorBuilder<Named, ()>| async move {
+        let app: Router = Router::new()
+            .route("/x", get(|| async { "x" }))
+            .layer(AuthLayer::new(builder.build().unwrap()));
+        let request = Request::get("/x").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let all: Vec<_> = response
+            .headers()
+            .get_all("www-authenticate")
+            .iter()
+            .collect();
+        assert_eq!(all.len(), 1, "one challenge");
+        all[0].to_str().unwrap().to_owned()
+    };
+    let plain = AuthenticatorBuilder::new(Named("ApiKey"));
+    assert_eq!(challenge(plain).await, r#"ApiKey realm="api""#);
+    let published = AuthenticatorBuilder::new(Named("ApiKey"))
+        .protected_resource(ProtectedResource::new("https://api.example.com"));
+    assert_eq!(
+        challenge(published).await,
+        r#"ApiKey realm="api", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource""#
+    );
+    let refused = AuthenticatorBuilder::<Named, ()>::new(Named("Api Key")).build();
+    assert!(matches!(
+        refused,
+        Err(axum_jwt_layer::ConfigError::InvalidChallengeScheme(
+            "Api Key"
+        ))
+    ));
+}

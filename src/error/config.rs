@@ -161,6 +161,10 @@ pub enum ConfigError {
     #[cfg(feature = "jwks")]
     #[error("the HTTP client for the JWK Set could not be built")]
     JwksClient(#[source] reqwest::Error),
+    /// A backend's [`challenge_scheme`](crate::AuthBackend::challenge_scheme) is not an RFC
+    /// 9110 token.
+    #[error("challenge scheme `{0}` is not a token (letters, digits, !#$%&'*+-.^_`|~)")]
+    InvalidChallengeScheme(&'static str),
     /// The jsonwebtoken crypto backend is not usable in this process.
     #[error(
         "no usable jsonwebtoken crypto backend: enable the `aws-lc-rs` or `rust-crypto` feature"

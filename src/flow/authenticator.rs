@@ -414,13 +414,18 @@ impl<B, U> Settings<B, U> {
             )?),
             false => None,
         };
+        let scheme = backend.challenge_scheme();
+        let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        if scheme.is_empty() || !scheme.bytes().all(tchar) {
+            return Err(ConfigError::InvalidChallengeScheme(scheme));
+        }
         let reject = Arc::new(Reject {
             handler: self
                 .error_handler
                 .unwrap_or_else(|| Box::new(DefaultErrorHandler)),
             realm: self.realm,
             resource_metadata: metadata.as_ref().map(|metadata| Arc::clone(metadata.url())),
-            scheme: Some(backend.challenge_scheme()).filter(|s| *s != "Bearer"),
+            scheme: Some(scheme).filter(|s| *s != "Bearer"),
         });
         let resolve = self.resolve.unwrap_or_else(|| Arc::new(WithoutResolver));
         Ok(Authenticator {

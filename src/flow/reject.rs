@@ -74,9 +74,14 @@ impl ErrorHandler for DefaultErrorHandler {
         let code = error.rfc6750_error();
         let scheme = error.challenge_scheme();
         if scheme != "Bearer" {
-            // Another scheme: its name and the realm; RFC 6750's attributes are Bearer's.
+            // Another scheme: its name, the realm and the RFC 9728 metadata; RFC 6750's
+            // error attributes are Bearer's.
             if status.as_u16() == 401 {
-                if let Ok(value) = HeaderValue::from_str(&format!(r#"{scheme} realm="{realm}""#)) {
+                let mut challenge = format!(r#"{scheme} realm="{realm}""#);
+                if let Some(url) = error.resource_metadata() {
+                    challenge += &format!(r#", resource_metadata="{url}""#);
+                }
+                if let Ok(value) = HeaderValue::from_str(&challenge) {
                     headers.insert(WWW_AUTHENTICATE, value);
                 }
             }

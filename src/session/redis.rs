@@ -95,6 +95,10 @@ impl RedisSessionStore {
         let end = record.expiry_date.unix_timestamp();
         let mut connection = self.connection.clone();
         if end <= OffsetDateTime::now_utc().unix_timestamp() {
+            if only_new {
+                // A session created already ended would hand out a cookie for nothing.
+                return Err(Error::Backend("the session has already ended".to_owned()));
+            }
             let _: i64 = redis::cmd("DEL")
                 .arg(&key)
                 .query_async(&mut connection)
@@ -102,7 +106,8 @@ impl RedisSessionStore {
                 .map_err(backend)?;
             return Ok(true);
         }
-        let value = serde_json::to_vec(record).map_err(|e| Error::Encode(e.to_string()))?;
+        let value = serde_json::to_vec(record)
+            .map_err(|e| Error::Encode(format!("session record ({:?})", e.classify())))?;
         let mut set = redis::cmd("SET");
         set.arg(&key).arg(value).arg("EXAT").arg(end);
         if only_new {
@@ -136,8 +141,13 @@ impl SessionStore for RedisSessionStore {
             .query_async(&mut connection)
             .await
             .map_err(backend)?;
+        // The category only: serde's message can quote the record.
         value
-            .map(|bytes| serde_json::from_slice(&bytes).map_err(|e| Error::Decode(e.to_string())))
+            .map(|bytes| {
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    Error::Decode(format!("not a session record ({:?})", e.classify()))
+                })
+            })
             .transpose()
     }
 
