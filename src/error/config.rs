@@ -161,6 +161,10 @@ pub enum ConfigError {
     #[cfg(feature = "jwks")]
     #[error("the HTTP client for the JWK Set could not be built")]
     JwksClient(#[source] reqwest::Error),
+    /// Two backends of a [`Chain`](crate::backend::Chain) have the same OpenAPI scheme name
+    /// (rename one, e.g. with `JwtAuthBuilder::openapi_scheme_name`).
+    #[error("two backends name their security scheme `{0}`")]
+    DuplicateScheme(String),
     /// A backend's [`challenge_scheme`](crate::AuthBackend::challenge_scheme) is not an RFC
     /// 9110 token.
     #[error("challenge scheme `{0}` is not a token (letters, digits, !#$%&'*+-.^_`|~)")]

@@ -46,11 +46,6 @@ pub(crate) struct GuardContext {
 #[derive(Debug, Clone, Copy)]
 struct NoResolver;
 
-/// Puts the checked credential into the request head.
-pub(crate) fn credential<Cred: Clone + Send + Sync + 'static>(parts: &mut Parts, credential: Cred) {
-    parts.extensions.insert(credential);
-}
-
 /// Puts the user into the request head; `None` when the configuration has no resolver.
 pub(crate) fn user<U: Clone + Send + Sync + 'static>(parts: &mut Parts, user: Option<U>) {
     match user {
@@ -85,6 +80,10 @@ pub enum MissingAuthentication {
     /// The configuration has no user resolver, so requests carry the credential only.
     #[error("no user: the authentication configuration has no resolver")]
     NoResolver,
+    /// Another backend of a [`Chain`](crate::backend::Chain) authenticated this request, so
+    /// it carries that backend's credential, not this one.
+    #[error("another backend of the chain authenticated this request: extract an Option instead")]
+    OtherCredential,
 }
 
 impl IntoResponse for MissingAuthentication {
@@ -94,8 +93,8 @@ impl IntoResponse for MissingAuthentication {
     }
 }
 
-/// `Some` when the layer authenticated the request, `None` when it skipped it, an error when
-/// it never ran.
+/// `Some` when the layer authenticated the request with this credential type, `None` when it
+/// skipped it or another backend of a chain authenticated it, an error when it never ran.
 pub(crate) fn lookup<T: Clone + Send + Sync + 'static>(
     parts: &Parts,
 ) -> Result<Option<T>, MissingAuthentication> {
@@ -105,8 +104,19 @@ pub(crate) fn lookup<T: Clone + Send + Sync + 'static>(
         None if parts.extensions.get::<NoResolver>().is_some() => {
             Err(MissingAuthentication::NoResolver)
         }
+        None if parts.extensions.get::<GuardContext>().is_some() => Ok(None),
         None => Err(MissingAuthentication::LayerMissing),
     }
+}
+
+/// As [`lookup`], for a required extractor: an absent value is an error naming why.
+pub(crate) fn require<T: Clone + Send + Sync + 'static>(
+    parts: &Parts,
+) -> Result<T, MissingAuthentication> {
+    lookup(parts)?.ok_or_else(|| match parts.extensions.get::<Excluded>() {
+        Some(_) => MissingAuthentication::RouteExcluded,
+        None => MissingAuthentication::OtherCredential,
+    })
 }
 
 macro_rules! extractor {
@@ -119,7 +129,7 @@ macro_rules! extractor {
             type Rejection = MissingAuthentication;
 
             async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-                lookup(parts)?.ok_or(MissingAuthentication::RouteExcluded)
+                require(parts)
             }
         }
 

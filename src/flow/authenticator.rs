@@ -414,6 +414,11 @@ impl<B, U> Settings<B, U> {
             )?),
             false => None,
         };
+        let mut names = backend.scheme_names();
+        names.sort_unstable();
+        if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(ConfigError::DuplicateScheme(pair[0].to_owned()));
+        }
         let scheme = backend.challenge_scheme();
         let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
         if scheme.is_empty() || !scheme.bytes().all(tchar) {

@@ -58,7 +58,7 @@ where
     // The credential goes into the request head before the resolver runs (which sees it
     // there too): the future then holds one copy of it across the resolver's wait, not two.
     let for_resolver = resolver.map(|resolver| (resolver, credential.clone()));
-    attach::credential(&mut parts, credential);
+    B::attach(credential, &mut parts.extensions);
     let user = match for_resolver {
         Some((resolver, credential)) => Some(resolve::user(&resolver.0, credential, &parts).await?),
         None => None,

@@ -131,6 +131,15 @@ where
         Some(&token.sub)
     }
 
+    fn scheme_names(&self) -> Vec<&str> {
+        vec![&self.openapi.name]
+    }
+
+    /// A cookie source makes the token ambient: the browser sends it by itself.
+    fn is_ambient(&self) -> bool {
+        self.sources.iter().any(|source| source.cookie.is_some())
+    }
+
     fn revocation_ids(token: &Token<C>) -> Option<TokenIds<'_>> {
         token_ids(token)
     }

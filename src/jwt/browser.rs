@@ -3,7 +3,7 @@
 
 use http::HeaderMap;
 
-use super::source::checked;
+use super::chars::checked;
 use crate::error::InvalidRequestReason as Reason;
 
 /// The value of parameter `name` in `query`, taken as it is. Absent or empty: `None`; given

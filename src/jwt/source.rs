@@ -4,6 +4,7 @@ use http::header::{HeaderName, AUTHORIZATION};
 use http::{HeaderMap, HeaderValue};
 
 use super::browser::{in_protocol, in_query};
+use super::chars::{all_b64token, checked, is_plain};
 #[cfg(feature = "cookie")]
 use crate::cookie_scan::cookie_value;
 use crate::error::{ConfigError, InvalidRequestReason as Reason};
@@ -258,58 +259,6 @@ fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// The characters of RFC 6750 `b64token` (`ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"`
-/// and `=`), as a table. Where a `=` sits is left to verification, so a padded JWT segment is
-/// an invalid token (401), not a malformed request.
-const B64TOKEN: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric()
-            || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=');
-        b += 1;
-    }
-    table
-};
-
-fn is_b64token(token: &str) -> bool {
-    token.bytes().all(|b| B64TOKEN[usize::from(b)])
-}
-
-/// A header value of b64token characters and spaces only (what a well-formed `Bearer <jwt>`
-/// is): one pass, after which the value is known to be visible ASCII without tabs.
-fn is_plain(value: &[u8]) -> bool {
-    value.iter().all(|&b| b == b' ' || B64TOKEN[usize::from(b)])
-}
-
-/// Whether `byte` is a b64token character, without a table lookup, so that a loop over a
-/// token can check many bytes at once.
-#[inline]
-fn b64token_byte(byte: u8) -> bool {
-    // `| 0x20` folds A-Z onto a-z and maps no other byte into a-z.
-    ((byte | 0x20).wrapping_sub(b'a') < 26)
-        | (byte.wrapping_sub(b'0') < 10)
-        | (byte == b'-')
-        | (byte == b'.')
-        | (byte == b'_')
-        | (byte == b'~')
-        | (byte == b'+')
-        | (byte == b'/')
-        | (byte == b'=')
-}
-
-/// A non-empty run of b64token characters, checked without an early exit per byte (the
-/// compiler turns the loop into vector instructions), a block at a time.
-fn all_b64token(bytes: &[u8]) -> bool {
-    !bytes.is_empty()
-        && bytes.chunks(64).all(|block| {
-            block
-                .iter()
-                .fold(true, |valid, &byte| valid & b64token_byte(byte))
-        })
-}
-
 /// The usual header, `<scheme> <token>` (or a bare token for a source without a scheme),
 /// with exactly one space and nothing around it: found in one vectorized pass over the token.
 /// `None` sends every other shape through the full checks of [`CompiledSource::find`], which
@@ -416,17 +365,6 @@ fn strip_scheme<'v>(value: &'v str, scheme: &str) -> Result<Option<&'v str>, Rea
     // `Bearer,x`, `Bearer=x`, `BearerX`: the scheme must be followed by a space.
     let token = rest.strip_prefix(' ').ok_or(Reason::MalformedScheme)?;
     Ok(Some(token.trim_start_matches(' ')))
-}
-
-/// A non-empty token of b64token characters.
-pub(super) fn checked(token: &str) -> Result<&str, Reason> {
-    if token.is_empty() {
-        return Err(Reason::EmptyToken);
-    }
-    if !is_b64token(token) {
-        return Err(Reason::BadCharacters);
-    }
-    Ok(token)
 }
 
 /// The auth cookie (see [`cookie_value`]): its value as text, without a `Bearer ` prefix, a

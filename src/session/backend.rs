@@ -23,7 +23,7 @@ use super::subjects::Subjects;
 use crate::backend::AuthBackend;
 use crate::cookie_scan::{cookie_value, cookie_values};
 use crate::error::{AuthError, AuthErrorKind, ConfigError, DurationSetting};
-use crate::flow::attach::lookup;
+use crate::flow::attach::{lookup, require};
 use crate::flow::MissingAuthentication;
 use crate::issue::AuthCookie;
 
@@ -407,6 +407,10 @@ where
         Some(&session.subject)
     }
 
+    fn scheme_names(&self) -> Vec<&str> {
+        vec!["SessionCookie"]
+    }
+
     fn challenge_scheme(&self) -> &'static str {
         "Session"
     }
@@ -420,7 +424,7 @@ where
     type Rejection = MissingAuthentication;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        lookup(parts)?.ok_or(MissingAuthentication::RouteExcluded)
+        require(parts)
     }
 }
 

@@ -1,5 +1,4 @@
-//! [`AuthBackend`]: how a scheme finds its credential in a request and checks it. JWT is one
-//! backend; the rest of the flow (skip, revoke, resolve, attach, reject) is shared by all.
+//! The [`AuthBackend`] trait: how a scheme finds its credential in a request and checks it.
 
 use std::future::Future;
 
@@ -159,5 +158,19 @@ pub trait AuthBackend: Send + Sync + 'static {
     /// ```
     fn challenge_scheme(&self) -> &'static str {
         "Bearer"
+    }
+
+    /// Puts an accepted credential into the request's extensions, where extractors find it.
+    /// The default inserts it as it is; [`Chain`](super::Chain) inserts the credential of the backend that
+    /// accepted, so that `Token` or `UserSession<T>` extract as they do behind one backend.
+    fn attach(credential: Self::Credential, extensions: &mut http::Extensions) {
+        extensions.insert(credential);
+    }
+
+    /// The names of this backend's OpenAPI security schemes (`BearerToken`, `SessionCookie`),
+    /// for [`Chain`](super::Chain): two backends of one chain with the same name fail `build()`
+    /// ([`ConfigError::DuplicateScheme`](crate::ConfigError::DuplicateScheme)). Default: none.
+    fn scheme_names(&self) -> Vec<&str> {
+        Vec::new()
     }
 }

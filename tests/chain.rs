@@ -1,0 +1,194 @@
+//! Several backends in order on one router (FastAPI Users' authenticator; SECURITY.md 56): a
+//! bearer JWT and a session cookie through `Chain`. Each alone, both (the first that finds a
+//! credential decides), a refused JWT beside a good session (refused, never passed on),
+//! neither, the extensions of each, and duplicate scheme names at `build()`.
+#![cfg(feature = "session")]
+
+mod common;
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_jwt_layer::backend::{Chain, Either};
+use axum_jwt_layer::session::{SessionBackend, UserSession};
+use axum_jwt_layer::{AuthLayer, AuthUser, AuthenticatorBuilder, ConfigError, JwtAuth, Token};
+use common::{capture_logs, get_with, send, SECRET};
+use http::Request;
+
+struct App {
+    router: Router,
+    jwt: JwtAuth<String>,
+    session_cookie: String,
+    /// What the resolver was given: `jwt:<sub>` or `session:<data>`.
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+async fn app() -> App {
+    capture_logs();
+    let jwt = JwtAuth::<String>::builder().secret(SECRET).build().unwrap();
+    let sessions = SessionBackend::<String>::builder().build().unwrap();
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let auth = AuthenticatorBuilder::new(Chain::new(jwt.as_backend(), sessions))
+        .resolver(
+            move |credential: Either<Token, UserSession<String>>, _parts| {
+                let user = match credential {
+                    Either::First(token) => format!("jwt:{}", token.sub),
+                    Either::Second(session) => format!("session:{}", session.into_data()),
+                };
+                record.lock().unwrap().push(user.clone());
+                async move { Ok::<_, Infallible>(Some(user)) }
+            },
+        )
+        .build()
+        .unwrap();
+    let cookie = auth
+        .backend()
+        .second()
+        .login(&HeaderMap::new(), "bob", &"bob".to_owned())
+        .await
+        .unwrap();
+    let session_cookie = cookie
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let router = Router::new()
+        .route(
+            "/me",
+            get(
+                |AuthUser(user): AuthUser<String>,
+                 token: Option<Token>,
+                 session: Option<UserSession<String>>| async move {
+                    format!(
+                        "{user} token={} session={}",
+                        token.is_some(),
+                        session.is_some()
+                    )
+                },
+            ),
+        )
+        .route("/change", post(|| async { "changed" }))
+        .layer(AuthLayer::new(auth));
+    App {
+        router,
+        jwt,
+        session_cookie,
+        seen,
+    }
+}
+
+async fn me(app: &App, headers: &[(&str, &str)]) -> (StatusCode, String) {
+    let reply = send(&app.router, get_with("/me", headers)).await;
+    (reply.status, reply.body)
+}
+
+#[tokio::test]
+async fn each_backend_alone_and_the_first_decides_when_both_are_present() {
+    let app = app().await;
+    let token = app.jwt.create_token("ada").sign().unwrap();
+    let bearer = format!("Bearer {token}");
+    assert_eq!(
+        me(&app, &[("authorization", &bearer)]).await,
+        (
+            StatusCode::OK,
+            "jwt:ada token=true session=false".to_owned()
+        )
+    );
+    assert_eq!(
+        me(&app, &[("cookie", &app.session_cookie)]).await,
+        (
+            StatusCode::OK,
+            "session:bob token=false session=true".to_owned()
+        )
+    );
+    assert_eq!(
+        me(
+            &app,
+            &[("authorization", &bearer), ("cookie", &app.session_cookie)]
+        )
+        .await,
+        (
+            StatusCode::OK,
+            "jwt:ada token=true session=false".to_owned()
+        )
+    );
+    assert_eq!(
+        *app.seen.lock().unwrap(),
+        vec!["jwt:ada", "session:bob", "jwt:ada"]
+    );
+}
+
+#[tokio::test]
+async fn a_refused_jwt_is_never_passed_on_to_the_session() {
+    let app = app().await;
+    let token = app.jwt.create_token("ada").sign().unwrap();
+    let forged = format!("Bearer {}x", &token[..token.len() - 1]);
+    let reply = send(
+        &app.router,
+        get_with(
+            "/me",
+            &[("authorization", &forged), ("cookie", &app.session_cookie)],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        reply.challenge().unwrap().starts_with("Bearer"),
+        "{:?}",
+        reply.challenge()
+    );
+    assert!(
+        app.seen.lock().unwrap().is_empty(),
+        "the resolver never ran"
+    );
+
+    let neither = send(&app.router, get_with("/me", &[])).await;
+    assert_eq!(neither.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(neither.challenge(), Some(r#"Bearer realm="api""#));
+}
+
+#[tokio::test]
+async fn the_session_makes_the_chain_ambient() {
+    let app = app().await;
+    let forged = Request::post("/change")
+        .header("cookie", &app.session_cookie)
+        .header("sec-fetch-site", "cross-site")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(
+        send(&app.router, forged).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // A bearer request is not ambient: cross-site is fine.
+    let token = app.jwt.create_token("ada").sign().unwrap();
+    let api = Request::post("/change")
+        .header("authorization", format!("Bearer {token}"))
+        .header("sec-fetch-site", "cross-site")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(send(&app.router, api).await.status, StatusCode::OK);
+}
+
+#[test]
+fn duplicate_scheme_names_fail_build() {
+    let jwt = || JwtAuth::<String>::builder().secret(SECRET);
+    let (a, b) = (jwt().build().unwrap(), jwt().build().unwrap());
+    let twice = AuthenticatorBuilder::<_, String>::new(Chain::new(a.as_backend(), b.as_backend()))
+        .build()
+        .map(|_| ());
+    assert!(
+        matches!(&twice, Err(ConfigError::DuplicateScheme(name)) if name == "BearerToken"),
+        "{twice:?}"
+    );
+    let renamed = jwt().openapi_scheme_name("PartnerToken").build().unwrap();
+    let apart =
+        AuthenticatorBuilder::<_, String>::new(Chain::new(a.as_backend(), renamed.as_backend()))
+            .build();
+    assert!(apart.is_ok());
+}
