@@ -9,13 +9,13 @@ mod common;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use axum_jwt_layer::backend::{Chain, Either};
 use axum_jwt_layer::session::{SessionBackend, UserSession};
 use axum_jwt_layer::{AuthLayer, AuthUser, AuthenticatorBuilder, ConfigError, JwtAuth, Token};
-use common::{capture_logs, get_with, send, SECRET};
+use common::{capture_logs, cross_site_post, get_with, send, session_pair, SECRET};
 use http::Request;
 
 struct App {
@@ -45,19 +45,7 @@ async fn app() -> App {
         )
         .build()
         .unwrap();
-    let cookie = auth
-        .backend()
-        .second()
-        .login(&HeaderMap::new(), "bob", &"bob".to_owned())
-        .await
-        .unwrap();
-    let session_cookie = cookie
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let session_cookie = session_pair(auth.backend().second(), "bob").await;
     let router = Router::new()
         .route(
             "/me",
@@ -156,11 +144,7 @@ async fn a_refused_jwt_is_never_passed_on_to_the_session() {
 #[tokio::test]
 async fn the_session_makes_the_chain_ambient() {
     let app = app().await;
-    let forged = Request::post("/change")
-        .header("cookie", &app.session_cookie)
-        .header("sec-fetch-site", "cross-site")
-        .body(axum::body::Body::empty())
-        .unwrap();
+    let forged = cross_site_post("/change", &app.session_cookie);
     assert_eq!(
         send(&app.router, forged).await.status,
         StatusCode::FORBIDDEN

@@ -403,11 +403,7 @@ async fn a_login_carrying_the_cookie_twice_ends_both_sessions() {
 async fn a_session_cookie_turns_cross_origin_protection_on() {
     let app = app_with(backend(MemoryStore::default()));
     let cookie = log_in(&app, "ada", None).await;
-    let forged = Request::post("/logout")
-        .header("cookie", &cookie)
-        .header("sec-fetch-site", "cross-site")
-        .body(axum::body::Body::empty())
-        .unwrap();
+    let forged = common::cross_site_post("/logout", &cookie);
     assert_eq!(
         send(&app.router, forged).await.status,
         StatusCode::FORBIDDEN

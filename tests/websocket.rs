@@ -10,14 +10,14 @@ mod common;
 use std::convert::Infallible;
 
 use axum::extract::ws::{Message as ServerMessage, WebSocketUpgrade};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use axum_jwt_layer::issue::AuthCookie;
 use axum_jwt_layer::session::{SessionBackend, UserSession};
 use axum_jwt_layer::{AuthLayer, AuthUser, AuthenticatorBuilder, JwtAuth, JwtAuthLayer, Token};
-use common::{capture_logs, logs, SECRET};
+use common::{capture_logs, logs, session_pair, SECRET};
 use futures_util::StreamExt as _;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -157,18 +157,7 @@ async fn a_session_cookie_opens_the_socket_and_a_stale_one_does_not() {
         })
         .build()
         .unwrap();
-    let cookie = auth
-        .backend()
-        .login(&HeaderMap::new(), "ada", &"ada".to_owned())
-        .await
-        .unwrap();
-    let cookie = cookie
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = session_pair(auth.backend(), "ada").await;
     let base = serve(
         Router::new()
             .route("/ws", get(ws))

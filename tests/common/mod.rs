@@ -325,3 +325,27 @@ pub async fn assert_token_accepted(app: &Router, token: &str, sub: &str) {
     assert_eq!(reply.status, StatusCode::OK, "body: {}", reply.body);
     assert_eq!(reply.json(), json!({"id": sub}));
 }
+
+/// A session of `subject` (its data: the subject again) started by `backend`: the
+/// `session=<id>` pair a browser would send back.
+#[cfg(feature = "session")]
+pub async fn session_pair(
+    backend: &axum_jwt_layer::session::SessionBackend<String>,
+    subject: &str,
+) -> String {
+    let set_cookie = backend
+        .login(&HeaderMap::new(), subject, &subject.to_owned())
+        .await
+        .unwrap();
+    let set_cookie = set_cookie.to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+/// A `POST path` a browser would send from another site with `cookie` attached.
+pub fn cross_site_post(path: &str, cookie: &str) -> Request<Body> {
+    Request::post(path)
+        .header("cookie", cookie)
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .unwrap()
+}
