@@ -23,8 +23,38 @@ use tower_sessions_core::SessionStore;
 /// ```
 #[derive(Debug, Clone)]
 pub struct MemoryStore {
-    inner: Arc<Mutex<HashMap<Id, Record>>>,
+    inner: Arc<Mutex<Sessions>>,
     capacity: usize,
+}
+
+/// The sessions, and no later than the earliest of their ends: before then, a full store has
+/// nothing to drop, and a refused login costs no scan.
+#[derive(Debug, Default)]
+struct Sessions {
+    map: HashMap<Id, Record>,
+    earliest_end: Option<OffsetDateTime>,
+}
+
+impl Sessions {
+    fn insert(&mut self, record: &Record) {
+        let end = record.expiry_date;
+        self.earliest_end = Some(self.earliest_end.map_or(end, |e| e.min(end)));
+        self.map.insert(record.id, record.clone());
+    }
+
+    /// Room for one more session: drops the expired ones when one may have ended.
+    fn has_room(&mut self, capacity: usize) -> bool {
+        if self.map.len() < capacity {
+            return true;
+        }
+        let now = OffsetDateTime::now_utc();
+        if self.earliest_end.is_some_and(|end| end > now) {
+            return false;
+        }
+        self.map.retain(|_, record| is_active(record, now));
+        self.earliest_end = self.map.values().map(|r| r.expiry_date).min();
+        self.map.len() < capacity
+    }
 }
 
 impl Default for MemoryStore {
@@ -50,7 +80,7 @@ impl MemoryStore {
     /// assert_eq!(MemoryStore::default().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.map().len()
+        self.sessions().map.len()
     }
 
     /// Whether it holds no session.
@@ -58,7 +88,7 @@ impl MemoryStore {
         self.len() == 0
     }
 
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<Id, Record>> {
+    fn sessions(&self) -> std::sync::MutexGuard<'_, Sessions> {
         // Nothing panics while it is held; a poisoned map is still consistent.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -71,38 +101,34 @@ fn is_active(record: &Record, now: OffsetDateTime) -> bool {
 #[async_trait]
 impl SessionStore for MemoryStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
-        let mut map = self.map();
-        if !map.contains_key(&record.id) && map.len() >= self.capacity {
-            let now = OffsetDateTime::now_utc();
-            map.retain(|_, record| is_active(record, now));
-            if map.len() >= self.capacity {
-                return Err(Error::Backend("the session store is full".to_owned()));
-            }
+        let mut sessions = self.sessions();
+        if !sessions.map.contains_key(&record.id) && !sessions.has_room(self.capacity) {
+            return Err(Error::Backend("the session store is full".to_owned()));
         }
-        while map.contains_key(&record.id) {
+        while sessions.map.contains_key(&record.id) {
             record.id = Id::default();
         }
-        map.insert(record.id, record.clone());
+        sessions.insert(record);
         Ok(())
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
-        let mut map = self.map();
+        let mut sessions = self.sessions();
         // An update of a known session always succeeds; a new one counts against the bound.
-        if !map.contains_key(&record.id) && map.len() >= self.capacity {
+        if !sessions.map.contains_key(&record.id) && sessions.map.len() >= self.capacity {
             return Err(Error::Backend("the session store is full".to_owned()));
         }
-        map.insert(record.id, record.clone());
+        sessions.insert(record);
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let now = OffsetDateTime::now_utc();
-        let mut map = self.map();
-        match map.get(id) {
+        let mut sessions = self.sessions();
+        match sessions.map.get(id) {
             Some(record) if is_active(record, now) => Ok(Some(record.clone())),
             Some(_) => {
-                map.remove(id);
+                sessions.map.remove(id);
                 Ok(None)
             }
             None => Ok(None),
@@ -110,7 +136,46 @@ impl SessionStore for MemoryStore {
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        self.map().remove(id);
+        self.sessions().map.remove(id);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(ends_in: ::time::Duration) -> Record {
+        Record {
+            id: Id::default(),
+            data: Default::default(),
+            expiry_date: OffsetDateTime::now_utc() + ends_in,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_store_drops_what_ended_and_refuses_while_every_session_lives() {
+        let store = MemoryStore::with_capacity(2);
+        let hour = ::time::Duration::hours(1);
+        store.create(&mut record(hour)).await.unwrap();
+        store.create(&mut record(-hour)).await.unwrap();
+        // Full, one session ended: it makes room.
+        let mut third = record(hour);
+        store.create(&mut third).await.unwrap();
+        assert_eq!(store.len(), 2);
+        assert!(store.load(&third.id).await.unwrap().is_some());
+        // Full of live sessions: refused, and nothing dropped.
+        assert!(store.create(&mut record(hour)).await.is_err());
+        assert_eq!(store.len(), 2);
+        // A session that ends early, saved in place of one that was deleted, is still found
+        // to have ended.
+        store.delete(&third.id).await.unwrap();
+        let mut brief = record(::time::Duration::milliseconds(20));
+        store.create(&mut brief).await.unwrap();
+        assert!(store.create(&mut record(hour)).await.is_err());
+        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+        store.create(&mut record(hour)).await.unwrap();
+        assert!(store.load(&brief.id).await.unwrap().is_none());
+        assert_eq!(store.len(), 2);
     }
 }
