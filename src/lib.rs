@@ -107,7 +107,7 @@
 //! - [`keys`]: secrets, PEM, DER, JWK and JWK Sets, local or remote.
 //! - [`revocation`]: logout, login families and the stores (memory, Redis).
 //! - [`issue`]: the responses of login, refresh and logout, cookies, the OAuth2 password grant.
-//! - `openapi` (feature `openapi`): the security scheme in utoipa's document.
+//! - `openapi` (feature `openapi`): the security schemes in utoipa's document, one per backend.
 //!
 //! # Feature flags
 //!
@@ -116,7 +116,7 @@
 //! | `cookie` | yes | the cookie token source and cookie delivery (`issue::AuthCookie`) |
 //! | `aws-lc-rs` | yes | jsonwebtoken's aws-lc-rs crypto backend |
 //! | `rust-crypto` | no | jsonwebtoken's pure-Rust crypto backend (RustCrypto) |
-//! | `openapi` | no | `JwtAuth::openapi()`, a utoipa `Modify` registering the scheme |
+//! | `openapi` | no | `openapi()` of any configuration, a utoipa `Modify` registering its schemes |
 //! | `redis` | no | `RedisRevocationStore`: one node or a Redis Cluster, shared by instances |
 //! | `jwks` | no | `JwksSource`: remote JWK Sets over HTTPS (reqwest with rustls) |
 //!

@@ -1,7 +1,8 @@
 //! Several backends in order on one router (FastAPI Users' authenticator; SECURITY.md 56): a
 //! bearer JWT and a session cookie through `Chain`. Each alone, both (the first that finds a
 //! credential decides), a refused JWT beside a good session (refused, never passed on),
-//! neither, the extensions of each, and duplicate scheme names at `build()`.
+//! neither (one challenge per scheme), the extensions of each, duplicate scheme names at
+//! `build()`, and the OpenAPI document of a chain.
 #![cfg(feature = "session")]
 
 mod common;
@@ -126,6 +127,8 @@ async fn a_refused_jwt_is_never_passed_on_to_the_session() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    // One challenge, of the backend that refused.
+    assert_eq!(reply.challenges().len(), 1, "{:?}", reply.challenges());
     assert!(
         reply.challenge().unwrap().starts_with("Bearer"),
         "{:?}",
@@ -135,10 +138,36 @@ async fn a_refused_jwt_is_never_passed_on_to_the_session() {
         app.seen.lock().unwrap().is_empty(),
         "the resolver never ran"
     );
+}
 
+#[tokio::test]
+async fn a_401_without_credentials_challenges_with_each_scheme_a_refusal_with_its_own() {
+    let app = app().await;
     let neither = send(&app.router, get_with("/me", &[])).await;
     assert_eq!(neither.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(neither.challenge(), Some(r#"Bearer realm="api""#));
+    assert_eq!(
+        neither.challenges(),
+        [r#"Bearer realm="api""#, r#"Session realm="api""#]
+    );
+
+    // An unknown session id is the session backend's refusal: its scheme alone, no Bearer
+    // error attributes.
+    let unknown = "session=AAAAAAAAAAAAAAAAAAAAAA";
+    let reply = send(&app.router, get_with("/me", &[("cookie", unknown)])).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.challenges(), [r#"Session realm="api""#]);
+
+    let token = app.jwt.create_token("ada").sign().unwrap();
+    let forged = format!("Bearer {}x", &token[..token.len() - 1]);
+    let reply = send(&app.router, get_with("/me", &[("authorization", &forged)])).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let challenges = reply.challenges();
+    assert_eq!(challenges.len(), 1, "{challenges:?}");
+    assert!(
+        challenges[0].starts_with(r#"Bearer realm="api", error="invalid_token""#),
+        "{challenges:?}"
+    );
+    assert!(app.seen.lock().unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -175,4 +204,43 @@ fn duplicate_scheme_names_fail_build() {
         AuthenticatorBuilder::<_, String>::new(Chain::new(a.as_backend(), renamed.as_backend()))
             .build();
     assert!(apart.is_ok());
+}
+
+/// The document of a chain: one scheme per backend, and each protected operation accepts
+/// either (a list of requirements is a list of alternatives); excluded operations none.
+#[cfg(feature = "openapi")]
+#[test]
+fn the_openapi_document_lists_one_scheme_per_backend_as_alternatives() {
+    use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
+    use utoipa::openapi::{OpenApiBuilder, PathsBuilder};
+
+    let jwt = JwtAuth::<String>::builder().secret(SECRET).build().unwrap();
+    let sessions = SessionBackend::<String>::builder().build().unwrap();
+    let auth = AuthenticatorBuilder::<_, String>::new(Chain::new(jwt.as_backend(), sessions))
+        .exclude(["/login"])
+        .build()
+        .unwrap();
+    let operation = || PathItem::new(HttpMethod::Get, OperationBuilder::new().build());
+    let paths = PathsBuilder::new()
+        .path("/me", operation())
+        .path("/login", operation())
+        .build();
+    let mut doc = OpenApiBuilder::new().paths(paths).build();
+    auth.openapi()
+        .scopes("/me", http::Method::GET, ["profile"])
+        .try_modify(&mut doc)
+        .unwrap();
+    let json = serde_json::to_value(&doc).unwrap();
+    assert_eq!(
+        json["components"]["securitySchemes"],
+        serde_json::json!({
+            "BearerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            "SessionCookie": {"type": "apiKey", "in": "cookie", "name": "session"},
+        })
+    );
+    assert_eq!(
+        json["paths"]["/me"]["get"]["security"],
+        serde_json::json!([{"BearerToken": ["profile"]}, {"SessionCookie": ["profile"]}])
+    );
+    assert_eq!(json["paths"]["/login"]["get"].get("security"), None);
 }

@@ -15,8 +15,12 @@ use crate::revocation::TokenIds;
 ///
 /// The resolver receives an [`Either`]; the extensions get the accepted backend's own
 /// credential (`Token`, `UserSession<T>`, ...). Cross-origin protection is on when either
-/// backend is ambient; a 401 challenges with `Bearer` when either backend is a bearer one,
-/// else with the first backend's scheme.
+/// backend is ambient. A 401 without any credential challenges with every scheme of the
+/// chain, one challenge each (`WWW-Authenticate: Bearer realm="api"` and `Session
+/// realm="api"`); a refused credential with the scheme of the backend that refused it; other
+/// refusals (no user, revoked, a scope missing) with `Bearer` when either backend is a bearer
+/// one, else with the first backend's scheme. The OpenAPI document (feature `openapi`) lists
+/// one scheme per backend, and an operation accepts any of them.
 ///
 /// ```
 /// use axum_jwt_layer::{AuthenticatorBuilder, JwtAuth, Token, backend::{Chain, Either}};
@@ -73,10 +77,17 @@ impl<A: AuthBackend, B: AuthBackend> AuthBackend for Chain<A, B> {
     type Credential = Either<A::Credential, B::Credential>;
 
     async fn authenticate(&self, parts: &Parts) -> Result<Option<Self::Credential>, AuthError> {
-        // A refusal by the first is final: `?` answers it before the second looks.
-        match self.first.authenticate(parts).await? {
+        // A refusal by the first is final: `?` answers it before the second looks. Each
+        // refusal names the scheme of the backend that refused, for the challenge.
+        let first = self.first.authenticate(parts).await;
+        match first.map_err(|e| e.or_challenge_scheme(self.first.challenge_scheme()))? {
             Some(credential) => Ok(Some(Either::First(credential))),
-            None => Ok(self.second.authenticate(parts).await?.map(Either::Second)),
+            None => {
+                let second = self.second.authenticate(parts).await;
+                let second =
+                    second.map_err(|e| e.or_challenge_scheme(self.second.challenge_scheme()));
+                Ok(second?.map(Either::Second))
+            }
         }
     }
 
@@ -106,6 +117,16 @@ impl<A: AuthBackend, B: AuthBackend> AuthBackend for Chain<A, B> {
             ("Bearer", _) | (_, "Bearer") => "Bearer",
             (first, _) => first,
         }
+    }
+
+    fn challenge_schemes(&self) -> Vec<&'static str> {
+        let mut schemes = self.first.challenge_schemes();
+        for scheme in self.second.challenge_schemes() {
+            if !schemes.contains(&scheme) {
+                schemes.push(scheme);
+            }
+        }
+        schemes
     }
 
     fn attach(credential: Self::Credential, extensions: &mut http::Extensions) {

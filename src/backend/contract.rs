@@ -160,6 +160,13 @@ pub trait AuthBackend: Send + Sync + 'static {
         "Bearer"
     }
 
+    /// Every scheme a 401 without any credential challenges with, one challenge each.
+    /// Default: [`challenge_scheme`](Self::challenge_scheme) alone; a
+    /// [`Chain`](super::Chain) lists those of its backends, in order, each once.
+    fn challenge_schemes(&self) -> Vec<&'static str> {
+        vec![self.challenge_scheme()]
+    }
+
     /// Puts an accepted credential into the request's extensions, where extractors find it.
     /// The default inserts it as it is; [`Chain`](super::Chain) inserts the credential of the backend that
     /// accepted, so that `Token` or `UserSession<T>` extract as they do behind one backend.

@@ -31,6 +31,9 @@ pub struct AuthError {
     resource_metadata: Option<Arc<str>>,
     /// The authentication scheme of the backend that refused, when it is not `Bearer`.
     scheme: Option<&'static str>,
+    /// Every scheme of a chain of backends, for a 401 without any credential: one
+    /// challenge each.
+    schemes: Option<Arc<[&'static str]>>,
 }
 
 /// The kinds of [`AuthError`].
@@ -213,6 +216,7 @@ impl AuthError {
             scope: None,
             resource_metadata: None,
             scheme: None,
+            schemes: None,
         }
     }
 
@@ -226,6 +230,7 @@ impl AuthError {
             scope: None,
             resource_metadata: None,
             scheme: None,
+            schemes: None,
         }
     }
 
@@ -238,6 +243,7 @@ impl AuthError {
             scope: Some(scope),
             resource_metadata: None,
             scheme: None,
+            schemes: None,
         }
     }
 
@@ -257,6 +263,40 @@ impl AuthError {
     pub(crate) fn with_challenge_scheme(mut self, scheme: &'static str) -> Self {
         self.scheme = Some(scheme);
         self
+    }
+
+    /// This error as refused by a backend whose challenge scheme is `scheme`, unless an
+    /// inner backend of a chain already said which one refused.
+    pub(crate) fn or_challenge_scheme(mut self, scheme: &'static str) -> Self {
+        self.scheme.get_or_insert(scheme);
+        self
+    }
+
+    /// Whether a backend already said which scheme refused.
+    pub(crate) fn has_challenge_scheme(&self) -> bool {
+        self.scheme.is_some()
+    }
+
+    /// This 401 without a credential challenges with each of `schemes`.
+    pub(crate) fn with_challenge_schemes(mut self, schemes: Arc<[&'static str]>) -> Self {
+        self.schemes = Some(schemes);
+        self
+    }
+
+    /// The schemes the `WWW-Authenticate` response header challenges with, one challenge
+    /// each: [`challenge_scheme`](Self::challenge_scheme) alone, except for a 401 without any
+    /// credential behind a [`Chain`](crate::backend::Chain), which names every scheme of its
+    /// backends (`Bearer` and `Session`, say), so that a client learns every way in.
+    ///
+    /// ```
+    /// # use axum_jwt_layer::{AuthError, error::AuthErrorKind};
+    /// let error = AuthError::new(AuthErrorKind::MissingToken);
+    /// assert_eq!(error.challenge_schemes().collect::<Vec<_>>(), ["Bearer"]);
+    /// ```
+    pub fn challenge_schemes(&self) -> impl Iterator<Item = &str> + '_ {
+        let several = self.schemes.as_deref();
+        let one = several.is_none().then(|| self.challenge_scheme());
+        several.into_iter().flatten().copied().chain(one)
     }
 
     /// The authentication scheme the `WWW-Authenticate` challenge names: the backend's

@@ -420,9 +420,11 @@ impl<B, U> Settings<B, U> {
             return Err(ConfigError::DuplicateScheme(pair[0].to_owned()));
         }
         let scheme = backend.challenge_scheme();
+        let schemes = backend.challenge_schemes();
         let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-        if scheme.is_empty() || !scheme.bytes().all(tchar) {
-            return Err(ConfigError::InvalidChallengeScheme(scheme));
+        let mut invalid = std::iter::once(scheme).chain(schemes.iter().copied());
+        if let Some(bad) = invalid.find(|s| s.is_empty() || !s.bytes().all(tchar)) {
+            return Err(ConfigError::InvalidChallengeScheme(bad));
         }
         let reject = Arc::new(Reject {
             handler: self
@@ -431,6 +433,7 @@ impl<B, U> Settings<B, U> {
             realm: self.realm,
             resource_metadata: metadata.as_ref().map(|metadata| Arc::clone(metadata.url())),
             scheme: Some(scheme).filter(|s| *s != "Bearer"),
+            schemes: (schemes.len() > 1).then(|| schemes.into()),
         });
         let resolve = self.resolve.unwrap_or_else(|| Arc::new(WithoutResolver));
         Ok(Authenticator {

@@ -65,48 +65,50 @@ pub struct DefaultErrorHandler;
 
 impl ErrorHandler for DefaultErrorHandler {
     fn handle(&self, error: &AuthError, realm: &str) -> Response {
-        let status = error.status();
-        let detail = error.detail();
-        let mut response = json_error(status, detail);
-        let headers = response.headers_mut();
-        // A challenge asks for credentials (400 and 401) or for a token with more privileges
-        // (403 insufficient_scope); a cross-origin 403 is about neither.
-        let code = error.rfc6750_error();
-        let scheme = error.challenge_scheme();
-        if scheme != "Bearer" {
-            // Another scheme: its name, the realm and the RFC 9728 metadata; RFC 6750's
-            // error attributes are Bearer's.
-            if status.as_u16() == 401 {
-                let mut challenge = format!(r#"{scheme} realm="{realm}""#);
-                if let Some(url) = error.resource_metadata() {
-                    challenge += &format!(r#", resource_metadata="{url}""#);
-                }
-                if let Ok(value) = HeaderValue::from_str(&challenge) {
-                    headers.insert(WWW_AUTHENTICATE, value);
-                }
-            }
-            return response;
-        }
-        if matches!(status.as_u16(), 400 | 401) || code == Some("insufficient_scope") {
-            let mut challenge = format!(r#"Bearer realm="{realm}""#);
-            if let Some(code) = code {
-                challenge += &format!(r#", error="{code}", error_description="{detail}""#);
-            }
-            if let Some(scope) = error.required_scope() {
-                challenge += &format!(r#", scope="{scope}""#);
-            }
-            // RFC 9728 section 5.1: where a client learns how to get a token; not on a 400.
-            if let Some(url) = error.resource_metadata().filter(|_| status.as_u16() != 400) {
-                challenge += &format!(r#", resource_metadata="{url}""#);
-            }
-            // The realm was checked at build(), the scopes when their requirement was built,
-            // the metadata URL by build(); the rest is from a fixed ASCII set.
-            if let Ok(value) = HeaderValue::from_str(&challenge) {
-                headers.insert(WWW_AUTHENTICATE, value);
+        let mut response = json_error(error.status(), error.detail());
+        // One challenge per scheme: several only for a 401 without any credential behind a
+        // chain of backends (RFC 9110 §11.6.1 allows a challenge list).
+        for scheme in error.challenge_schemes() {
+            if let Some(challenge) = challenge(error, scheme, realm) {
+                response.headers_mut().append(WWW_AUTHENTICATE, challenge);
             }
         }
         response
     }
+}
+
+/// The challenge of `scheme` for `error`, when its status calls for one: a challenge asks
+/// for credentials (400 and 401) or for a token with more privileges (403
+/// `insufficient_scope`); a cross-origin 403 is about neither.
+fn challenge(error: &AuthError, scheme: &str, realm: &str) -> Option<HeaderValue> {
+    let status = error.status().as_u16();
+    let detail = error.detail();
+    let code = error.rfc6750_error();
+    let mut challenge = format!(r#"{scheme} realm="{realm}""#);
+    if scheme != "Bearer" {
+        // Another scheme: its name, the realm and the RFC 9728 metadata on a 401; RFC 6750's
+        // error attributes are Bearer's.
+        if status != 401 {
+            return None;
+        }
+    } else {
+        if !matches!(status, 400 | 401) && code != Some("insufficient_scope") {
+            return None;
+        }
+        if let Some(code) = code {
+            challenge += &format!(r#", error="{code}", error_description="{detail}""#);
+        }
+        if let Some(scope) = error.required_scope() {
+            challenge += &format!(r#", scope="{scope}""#);
+        }
+    }
+    // RFC 9728 section 5.1: where a client learns how to get a token; not on a 400.
+    if let Some(url) = error.resource_metadata().filter(|_| status != 400) {
+        challenge += &format!(r#", resource_metadata="{url}""#);
+    }
+    // The realm was checked at build(), the schemes too, the scopes when their requirement
+    // was built, the metadata URL by build(); the rest is from a fixed ASCII set.
+    HeaderValue::from_str(&challenge).ok()
 }
 
 /// How the flow answers a refusal: the handler, the realm of the challenge and the URL of the
@@ -117,20 +119,32 @@ pub(crate) struct Reject {
     pub(crate) resource_metadata: Option<Arc<str>>,
     /// The backend's challenge scheme, when it is not `Bearer`.
     pub(crate) scheme: Option<&'static str>,
+    /// Every challenge scheme of a backend that has several (a chain), for a 401 without
+    /// any credential.
+    pub(crate) schemes: Option<Arc<[&'static str]>>,
 }
 
 impl Reject {
     /// The response for `error`, without logging.
     pub(crate) fn response(&self, error: &AuthError) -> Response {
-        if self.resource_metadata.is_none() && self.scheme.is_none() {
+        let claimed = error.has_challenge_scheme();
+        let scheme = self.scheme.filter(|_| !claimed);
+        let several = match error.kind() {
+            AuthErrorKind::MissingToken => self.schemes.as_ref().filter(|_| !claimed),
+            _ => None,
+        };
+        if self.resource_metadata.is_none() && scheme.is_none() && several.is_none() {
             return self.handler.handle(error, &self.realm);
         }
         let mut error = error.clone();
         if let Some(url) = &self.resource_metadata {
             error = error.with_resource_metadata(Arc::clone(url));
         }
-        if let Some(scheme) = self.scheme {
+        if let Some(scheme) = scheme {
             error = error.with_challenge_scheme(scheme);
+        }
+        if let Some(schemes) = several {
+            error = error.with_challenge_schemes(Arc::clone(schemes));
         }
         self.handler.handle(&error, &self.realm)
     }

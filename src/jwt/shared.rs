@@ -29,6 +29,14 @@ impl<U, C> Clone for JwtAuthBackend<U, C> {
     }
 }
 
+impl<U, C> JwtAuthBackend<U, C> {
+    /// The `JwtAuth` it was made from.
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    pub(crate) fn auth(&self) -> &JwtAuth<U, C> {
+        &self.0
+    }
+}
+
 impl<U, C> JwtAuth<U, C> {
     /// This configuration's JWT backend, for a [`Chain`](crate::backend::Chain) (see
     /// [`JwtAuthBackend`]). Cheap: it shares the configuration.
@@ -72,6 +80,10 @@ where
 
     fn challenge_scheme(&self) -> &'static str {
         self.0.backend().challenge_scheme()
+    }
+
+    fn challenge_schemes(&self) -> Vec<&'static str> {
+        self.0.backend().challenge_schemes()
     }
 
     fn scheme_names(&self) -> Vec<&str> {

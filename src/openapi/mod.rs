@@ -2,22 +2,20 @@
 //! configured preset and puts the requirement on protected operations only, listing the
 //! scopes each operation requires.
 
+mod schemes;
 mod scopes;
 
 use http::Method;
-use utoipa::openapi::security::{
-    ApiKey, ApiKeyValue, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes,
-    SecurityRequirement, SecurityScheme,
-};
+use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{Components, OpenApi};
 use utoipa::Modify;
 
+pub use self::schemes::{BackendScheme, OpenApiBackend};
 use self::scopes::ScopeTable;
 use crate::authz::{RequireScopes, RequiredScopes};
 use crate::error::ConfigError;
 use crate::flow::authenticator::Authenticator;
 use crate::flow::skip::Excludes;
-use crate::jwt::backend::JwtBackend;
 
 /// The OpenAPI side of a [`JwtAuth`](crate::JwtAuth): apply it to a document with [`Modify::modify`] (or
 /// list it in `#[openapi(modifiers(..))]`).
@@ -69,24 +67,31 @@ use crate::jwt::backend::JwtBackend;
 /// ```
 #[derive(Clone)]
 pub struct OpenApiSecurity {
-    name: String,
-    scheme: SecurityScheme,
+    /// The backend's schemes, in order: an operation accepts any one of them.
+    schemes: Vec<BackendScheme>,
     excludes: Excludes,
-    /// The scopes of the oauth2 preset configured on the builder, with their descriptions.
-    declared: Vec<(String, String)>,
     table: ScopeTable,
 }
 
 impl std::fmt::Debug for OpenApiSecurity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenApiSecurity")
-            .field("name", &self.name)
+            .field(
+                "schemes",
+                &self
+                    .schemes
+                    .iter()
+                    .map(BackendScheme::name)
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
 
-impl<U, C> Authenticator<JwtBackend<C>, U> {
-    /// The OpenAPI security scheme of this configuration, ready to modify a document.
+impl<B: OpenApiBackend, U> Authenticator<B, U> {
+    /// The OpenAPI security schemes of this configuration, ready to modify a document: the
+    /// backend's [`security_schemes`](OpenApiBackend::security_schemes) (one per backend of
+    /// a [`Chain`](crate::backend::Chain)), each a requirement of every protected operation.
     ///
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token};
@@ -97,86 +102,9 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
     /// # let _ = security;
     /// ```
     pub fn openapi(&self) -> OpenApiSecurity {
-        let backend = self.backend();
-        let naming = &backend.openapi;
-        let description = naming.description.clone();
-        let with_description = |name: &str| match &description {
-            Some(d) => ApiKeyValue::with_description(name, d.as_str()),
-            None => ApiKeyValue::new(name),
-        };
-        // A subprotocol source has no OpenAPI location: the first other one describes it.
-        let first = backend.sources.iter().find(|s| s.protocol.is_none());
-        let scheme = if let Some(oauth2) = &backend.issuer.oauth2 {
-            let scopes: Scopes = oauth2
-                .scopes
-                .iter()
-                .map(|(n, d)| (n.as_str(), d.as_str()))
-                .collect();
-            let flow = Flow::Password(Password::new(oauth2.token_url.clone(), scopes));
-            match &description {
-                Some(d) => SecurityScheme::OAuth2(OAuth2::with_description([flow], d.as_str())),
-                None => SecurityScheme::OAuth2(OAuth2::new([flow])),
-            }
-        } else if let Some(cookie) = first.and_then(|s| s.cookie.as_deref()) {
-            SecurityScheme::ApiKey(ApiKey::Cookie(with_description(cookie)))
-        } else if let Some(parameter) = first.and_then(|s| s.query.as_deref()) {
-            SecurityScheme::ApiKey(ApiKey::Query(with_description(parameter)))
-        } else if let Some(custom) = first.filter(|s| {
-            s.name
-                .as_ref()
-                .is_some_and(|n| n != http::header::AUTHORIZATION)
-        }) {
-            SecurityScheme::ApiKey(ApiKey::Header(with_description(&custom.given)))
-        } else {
-            let http = HttpBuilder::new()
-                .scheme(HttpAuthScheme::Bearer)
-                .bearer_format("JWT")
-                .description(description.clone());
-            SecurityScheme::Http(http.build())
-        };
         OpenApiSecurity {
-            name: naming.name.clone(),
-            scheme,
+            schemes: self.backend().security_schemes(),
             excludes: self.inner.skip.clone(),
-            declared: backend
-                .issuer
-                .oauth2
-                .as_ref()
-                .map(|oauth2| oauth2.scopes.clone())
-                .unwrap_or_default(),
-            table: ScopeTable::default(),
-        }
-    }
-}
-
-#[cfg(feature = "session")]
-impl<U, T> Authenticator<crate::session::SessionBackend<T>, U> {
-    /// The OpenAPI security scheme of the session backend: `apiKey` in the session cookie
-    /// (its real name), named `SessionCookie`. A browser sends the cookie by itself, so
-    /// Swagger UI's "Try it out" works once a login request set it.
-    ///
-    /// ```
-    /// use axum_jwt_layer::{AuthenticatorBuilder, session::{SessionBackend, UserSession}};
-    /// use std::convert::Infallible;
-    /// use utoipa::Modify;
-    ///
-    /// let sessions = SessionBackend::<String>::builder().build().unwrap();
-    /// let auth = AuthenticatorBuilder::new(sessions)
-    ///     .resolver(|s: UserSession<String>, _p| async move { Ok::<_, Infallible>(Some(s.into_data())) })
-    ///     .build()
-    ///     .unwrap();
-    /// let mut doc = utoipa::openapi::OpenApiBuilder::new().build();
-    /// auth.openapi().modify(&mut doc);
-    /// let scheme = serde_json::to_value(&doc.components.unwrap().security_schemes["SessionCookie"]).unwrap();
-    /// assert_eq!(scheme, serde_json::json!({"type": "apiKey", "in": "cookie", "name": "session"}));
-    /// ```
-    pub fn openapi(&self) -> OpenApiSecurity {
-        let cookie = self.backend().cookie_name();
-        OpenApiSecurity {
-            name: "SessionCookie".to_owned(),
-            scheme: SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(cookie))),
-            excludes: self.inner.skip.clone(),
-            declared: Vec::new(),
             table: ScopeTable::default(),
         }
     }
@@ -221,26 +149,10 @@ impl OpenApiSecurity {
     /// ```
     pub fn try_modify(&self, openapi: &mut OpenApi) -> Result<(), ConfigError> {
         self.table.check(openapi, &self.excludes)?;
-        let scheme = match &self.scheme {
-            SecurityScheme::OAuth2(oauth2) => {
-                let mut oauth2 = oauth2.clone();
-                let listed = self.table.scope_map(&self.declared);
-                for flow in oauth2.flows.values_mut() {
-                    if let Flow::Password(password) = flow {
-                        password.scopes = listed
-                            .iter()
-                            .map(|(n, d)| (n.as_str(), d.as_str()))
-                            .collect();
-                    }
-                }
-                SecurityScheme::OAuth2(oauth2)
-            }
-            other => other.clone(),
-        };
-        openapi
-            .components
-            .get_or_insert_with(Components::new)
-            .add_security_scheme(self.name.clone(), scheme);
+        let components = openapi.components.get_or_insert_with(Components::new);
+        for entry in &self.schemes {
+            components.add_security_scheme(entry.name.clone(), entry.documented(&self.table));
+        }
         for (path, item) in openapi.paths.paths.iter_mut() {
             let operations = [
                 (http::Method::GET, &mut item.get),
@@ -257,12 +169,12 @@ impl OpenApiSecurity {
                 if self.excludes.skips_route(path, &method) {
                     continue;
                 }
+                // One requirement per scheme: OpenAPI reads the list as alternatives.
                 let required = self.table.of(path, &method);
-                let requirement = SecurityRequirement::new(&self.name, required);
-                operation
-                    .security
-                    .get_or_insert_with(Vec::new)
-                    .push(requirement);
+                let security = operation.security.get_or_insert_with(Vec::new);
+                for entry in &self.schemes {
+                    security.push(SecurityRequirement::new(&entry.name, required.clone()));
+                }
             }
         }
         Ok(())

@@ -172,6 +172,12 @@ impl Reply {
             .get("www-authenticate")
             .map(|v| v.to_str().unwrap())
     }
+    /// Every `WWW-Authenticate` field, in order.
+    #[allow(dead_code)]
+    pub fn challenges(&self) -> Vec<&str> {
+        let all = self.headers.get_all("www-authenticate").iter();
+        all.map(|v| v.to_str().unwrap()).collect()
+    }
 }
 
 pub async fn send(app: &Router, request: Request<Body>) -> Reply {
