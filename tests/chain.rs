@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
+use axum_jwt_layer::authz::RequireScopes;
 use axum_jwt_layer::backend::{Chain, Either};
 use axum_jwt_layer::session::{SessionBackend, UserSession};
 use axum_jwt_layer::{AuthLayer, AuthUser, AuthenticatorBuilder, ConfigError, JwtAuth, Token};
@@ -63,6 +64,10 @@ async fn app() -> App {
             ),
         )
         .route("/change", post(|| async { "changed" }))
+        .route(
+            "/read",
+            get(|| async { "read" }).route_layer(RequireScopes::new(["read"])),
+        )
         .layer(AuthLayer::new(auth));
     App {
         router,
@@ -206,6 +211,36 @@ fn duplicate_scheme_names_fail_build() {
     assert!(apart.is_ok());
 }
 
+/// A scope guard reads a token: a request the session authenticated is asked for a bearer
+/// token alone, not for every scheme of the chain; a token with the scope passes.
+#[tokio::test]
+async fn a_scope_guard_behind_a_chain_asks_for_a_token_alone() {
+    let app = app().await;
+    let reply = send(
+        &app.router,
+        get_with("/read", &[("cookie", &app.session_cookie)]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.challenges(), [r#"Bearer realm="api""#]);
+    let token = app
+        .jwt
+        .create_token("ada")
+        .extra("scope", "read")
+        .sign()
+        .unwrap();
+    let bearer = format!("Bearer {token}");
+    let reply = send(
+        &app.router,
+        get_with("/read", &[("authorization", &bearer)]),
+    )
+    .await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "read")
+    );
+}
+
 /// The document of a chain: one scheme per backend, and each protected operation accepts
 /// either (a list of requirements is a list of alternatives); excluded operations none.
 #[cfg(feature = "openapi")]
@@ -243,4 +278,45 @@ fn the_openapi_document_lists_one_scheme_per_backend_as_alternatives() {
         serde_json::json!([{"BearerToken": ["profile"]}, {"SessionCookie": ["profile"]}])
     );
     assert_eq!(json["paths"]["/login"]["get"].get("security"), None);
+}
+
+/// A backend of one's own whose OpenAPI scheme takes a name another backend of the chain
+/// already has: the document is refused, never one scheme silently replacing the other.
+#[cfg(feature = "openapi")]
+#[test]
+fn two_openapi_schemes_with_one_name_are_refused_by_the_document() {
+    use axum_jwt_layer::openapi::{BackendScheme, OpenApiBackend};
+    use axum_jwt_layer::{AuthBackend, AuthError};
+    use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+
+    struct Keys;
+    impl AuthBackend for Keys {
+        type Credential = String;
+        async fn authenticate(
+            &self,
+            _: &http::request::Parts,
+        ) -> Result<Option<String>, AuthError> {
+            Ok(None)
+        }
+    }
+    impl OpenApiBackend for Keys {
+        fn security_schemes(&self) -> Vec<BackendScheme> {
+            let header = ApiKey::Header(ApiKeyValue::new("x-api-key"));
+            vec![BackendScheme::new(
+                "BearerToken",
+                SecurityScheme::ApiKey(header),
+            )]
+        }
+    }
+    let jwt = JwtAuth::<String>::builder().secret(SECRET).build().unwrap();
+    let auth = AuthenticatorBuilder::<_, String>::new(Chain::new(jwt.as_backend(), Keys))
+        .build()
+        .unwrap();
+    let mut doc = utoipa::openapi::OpenApiBuilder::new().build();
+    let refused = auth.openapi().try_modify(&mut doc);
+    assert!(
+        matches!(&refused, Err(ConfigError::DuplicateScheme(name)) if name == "BearerToken"),
+        "{refused:?}"
+    );
+    assert!(doc.components.is_none(), "the document is left as it was");
 }

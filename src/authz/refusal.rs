@@ -106,7 +106,9 @@ pub(crate) fn token<C: Send + Sync + 'static>(
             );
         }
     }
-    Err(AuthError::new(AuthErrorKind::MissingToken))
+    // Only a token satisfies a guard that reads one: its challenge is Bearer's alone, even
+    // behind a chain whose other schemes a bare 401 would name.
+    Err(AuthError::new(AuthErrorKind::MissingToken).or_challenge_scheme("Bearer"))
 }
 
 /// The user of an authenticated request, for a guard that reads one: 500 when the layer

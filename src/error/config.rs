@@ -162,7 +162,8 @@ pub enum ConfigError {
     #[error("the HTTP client for the JWK Set could not be built")]
     JwksClient(#[source] reqwest::Error),
     /// Two backends of a [`Chain`](crate::backend::Chain) have the same OpenAPI scheme name
-    /// (rename one, e.g. with `JwtAuthBuilder::openapi_scheme_name`).
+    /// (rename one, e.g. with `JwtAuthBuilder::openapi_scheme_name`): from `build()`, or from
+    /// `OpenApiSecurity::try_modify` for names only the OpenAPI schemes carry.
     #[error("two backends name their security scheme `{0}`")]
     DuplicateScheme(String),
     /// A backend's [`challenge_scheme`](crate::AuthBackend::challenge_scheme) is not an RFC

@@ -48,6 +48,11 @@ where
 /// `insufficient_scope` challenges also carry `resource_metadata="<url>"` (RFC 9728 section
 /// 5.1).
 ///
+/// A backend with another scheme ([`AuthBackend::challenge_scheme`](crate::AuthBackend::challenge_scheme):
+/// `Session`, `ApiKey`) gets `<scheme> realm=".."` on a 401 only, without RFC 6750's
+/// attributes. A 401 without any credential behind a [`Chain`](crate::backend::Chain) carries
+/// one `WWW-Authenticate` field per scheme ([`AuthError::challenge_schemes`]).
+///
 /// ```
 /// use axum_jwt_layer::{AuthError, error::AuthErrorKind, flow::{DefaultErrorHandler, ErrorHandler}};
 ///

@@ -149,6 +149,11 @@ impl OpenApiSecurity {
     /// ```
     pub fn try_modify(&self, openapi: &mut OpenApi) -> Result<(), ConfigError> {
         self.table.check(openapi, &self.excludes)?;
+        let mut names: Vec<&str> = self.schemes.iter().map(BackendScheme::name).collect();
+        names.sort_unstable();
+        if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(ConfigError::DuplicateScheme(pair[0].to_owned()));
+        }
         let components = openapi.components.get_or_insert_with(Components::new);
         for entry in &self.schemes {
             components.add_security_scheme(entry.name.clone(), entry.documented(&self.table));

@@ -167,15 +167,22 @@ mod tests {
         // Full of live sessions: refused, and nothing dropped.
         assert!(store.create(&mut record(hour)).await.is_err());
         assert_eq!(store.len(), 2);
-        // A session that ends early, saved in place of one that was deleted, is still found
-        // to have ended.
+        // A session that ends early, created in place of one that was deleted, is still
+        // found to have ended; so is one whose end a save moved earlier.
         store.delete(&third.id).await.unwrap();
-        let mut brief = record(::time::Duration::milliseconds(20));
+        let mut brief = record(::time::Duration::seconds(1));
         store.create(&mut brief).await.unwrap();
         assert!(store.create(&mut record(hour)).await.is_err());
-        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
         store.create(&mut record(hour)).await.unwrap();
         assert!(store.load(&brief.id).await.unwrap().is_none());
         assert_eq!(store.len(), 2);
+
+        let live: Vec<Id> = store.sessions().map.keys().copied().collect();
+        let mut shortened = store.load(&live[0]).await.unwrap().unwrap();
+        shortened.expiry_date = OffsetDateTime::now_utc() - hour;
+        store.save(&shortened).await.unwrap();
+        store.create(&mut record(hour)).await.unwrap();
+        assert!(store.load(&shortened.id).await.unwrap().is_none());
     }
 }
