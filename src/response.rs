@@ -1,16 +1,26 @@
 //! JSON response helpers shared by the rejection mapping and the issuing responses.
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::response::Response;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
 
 /// `{"status_code": N, "detail": ".."}`; `detail` must come from a fixed ASCII set.
 pub(crate) fn json_error(status: StatusCode, detail: &'static str) -> Response {
+    json_response_with(status, json_error_body(status, detail))
+}
+
+/// The body of [`json_error`].
+pub(crate) fn json_error_body(status: StatusCode, detail: &'static str) -> Bytes {
     let body = format!(
         r#"{{"status_code":{},"detail":"{detail}"}}"#,
         status.as_u16()
     );
+    Bytes::from(body)
+}
+
+/// A JSON error response with `body`, never stored by a cache.
+pub(crate) fn json_response_with(status: StatusCode, body: Bytes) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();

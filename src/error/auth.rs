@@ -308,6 +308,11 @@ impl AuthError {
     /// assert_eq!(AuthError::new(AuthErrorKind::MissingToken).challenge_scheme(), "Bearer");
     /// ```
     pub fn challenge_scheme(&self) -> &str {
+        self.challenge_scheme_static()
+    }
+
+    /// [`challenge_scheme`](Self::challenge_scheme), as the static name it is.
+    pub(crate) fn challenge_scheme_static(&self) -> &'static str {
         self.scheme.unwrap_or("Bearer")
     }
 

@@ -13,7 +13,7 @@ use http::Method;
 use super::metadata::ProtectedResource;
 use super::origin::CrossOrigin;
 use super::pipeline::{Resolve, Shared, WithResolver, WithoutResolver};
-use super::reject::{DefaultErrorHandler, ErrorHandler, Reject};
+use super::reject::{ErrorHandler, Reject};
 use super::resolve::UserResolver;
 use super::skip::Excludes;
 use crate::backend::AuthBackend;
@@ -426,15 +426,13 @@ impl<B, U> Settings<B, U> {
         if let Some(bad) = invalid.find(|s| s.is_empty() || !s.bytes().all(tchar)) {
             return Err(ConfigError::InvalidChallengeScheme(bad));
         }
-        let reject = Arc::new(Reject {
-            handler: self
-                .error_handler
-                .unwrap_or_else(|| Box::new(DefaultErrorHandler)),
-            realm: self.realm,
-            resource_metadata: metadata.as_ref().map(|metadata| Arc::clone(metadata.url())),
-            scheme: Some(scheme).filter(|s| *s != "Bearer"),
-            schemes: (schemes.len() > 1).then(|| schemes.into()),
-        });
+        let reject = Arc::new(Reject::new(
+            self.error_handler,
+            self.realm,
+            metadata.as_ref().map(|metadata| Arc::clone(metadata.url())),
+            scheme,
+            schemes,
+        ));
         let resolve = self.resolve.unwrap_or_else(|| Arc::new(WithoutResolver));
         Ok(Authenticator {
             inner: Arc::new(Shared {

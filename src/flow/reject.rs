@@ -3,14 +3,17 @@
 //! RFC 6750 challenge). Client errors are logged at `debug`, server-side failures at `error`;
 //! never a credential.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
+use std::sync::RwLock;
+
+use axum::body::Bytes;
 use axum::response::Response;
 use http::header::WWW_AUTHENTICATE;
-use http::HeaderValue;
+use http::{HeaderValue, StatusCode};
 
 use crate::error::{AuthError, AuthErrorKind};
-use crate::response::json_error;
+use crate::response::{json_error_body, json_response_with};
 
 /// Turns a rejection into a response. Replace the default with
 /// [`JwtAuthBuilder::error_handler`](crate::JwtAuthBuilder::error_handler); any `Fn(&AuthError) -> Response` is a handler.
@@ -70,13 +73,38 @@ pub struct DefaultErrorHandler;
 
 impl ErrorHandler for DefaultErrorHandler {
     fn handle(&self, error: &AuthError, realm: &str) -> Response {
-        let mut response = json_error(error.status(), error.detail());
-        // One challenge per scheme: several only for a 401 without any credential behind a
-        // chain of backends (RFC 9110 §11.6.1 allows a challenge list).
-        for scheme in error.challenge_schemes() {
-            if let Some(challenge) = challenge(error, scheme, realm) {
-                response.headers_mut().append(WWW_AUTHENTICATE, challenge);
-            }
+        Answer::new(error, realm).response()
+    }
+}
+
+/// The default response, in parts: the same for every refusal of one kind, so the flow
+/// builds it once per kind and then only copies handles to it.
+#[derive(Clone)]
+struct Answer {
+    status: StatusCode,
+    body: Bytes,
+    /// One challenge per scheme: several only for a 401 without any credential behind a
+    /// chain of backends (RFC 9110 §11.6.1 allows a challenge list).
+    challenges: Vec<HeaderValue>,
+}
+
+impl Answer {
+    fn new(error: &AuthError, realm: &str) -> Self {
+        let challenges = error.challenge_schemes();
+        Self {
+            status: error.status(),
+            body: json_error_body(error.status(), error.detail()),
+            challenges: challenges
+                .filter_map(|scheme| challenge(error, scheme, realm))
+                .collect(),
+        }
+    }
+
+    fn response(&self) -> Response {
+        let mut response = json_response_with(self.status, self.body.clone());
+        let headers = response.headers_mut();
+        for challenge in &self.challenges {
+            headers.append(WWW_AUTHENTICATE, challenge.clone());
         }
         response
     }
@@ -127,31 +155,107 @@ pub(crate) struct Reject {
     /// Every challenge scheme of a backend that has several (a chain), for a 401 without
     /// any credential.
     pub(crate) schemes: Option<Arc<[&'static str]>>,
+    /// With the default handler: its answers, built at the first refusal of each kind
+    /// (finitely many: kinds times the backend's schemes), so that a refusal costs no
+    /// formatting. `None` with a custom handler, which sees every error.
+    answers: Option<RwLock<Vec<(AnswerKey, Answer)>>>,
+}
+
+/// What the default answer depends on besides the configuration: the kind, and the scheme
+/// or schemes it challenges with. Refusals with scopes (a guard's) are built each time.
+#[derive(Clone, Copy, PartialEq)]
+struct AnswerKey {
+    kind: AuthErrorKind,
+    scheme: &'static str,
+    several: bool,
 }
 
 impl Reject {
+    /// How a configuration answers: `handler`, or the default one (with its answers built
+    /// once per kind).
+    pub(crate) fn new(
+        handler: Option<Box<dyn ErrorHandler>>,
+        realm: String,
+        resource_metadata: Option<Arc<str>>,
+        scheme: &'static str,
+        schemes: Vec<&'static str>,
+    ) -> Self {
+        let answers = handler.is_none().then(RwLock::default);
+        Self {
+            handler: handler.unwrap_or_else(|| Box::new(DefaultErrorHandler)),
+            realm,
+            resource_metadata,
+            scheme: Some(scheme).filter(|s| *s != "Bearer"),
+            schemes: (schemes.len() > 1).then(|| schemes.into()),
+            answers,
+        }
+    }
+
     /// The response for `error`, without logging.
     pub(crate) fn response(&self, error: &AuthError) -> Response {
+        if let Some(answers) = &self.answers {
+            if error.required_scope().is_none() {
+                return self.prebuilt(answers, error);
+            }
+        }
         let claimed = error.has_challenge_scheme();
-        let scheme = self.scheme.filter(|_| !claimed);
-        let several = match error.kind() {
-            AuthErrorKind::MissingToken => self.schemes.as_ref().filter(|_| !claimed),
-            _ => None,
-        };
-        if self.resource_metadata.is_none() && scheme.is_none() && several.is_none() {
+        let plain = self.resource_metadata.is_none()
+            && (self.scheme.is_none() || claimed)
+            && (self.schemes.is_none() || claimed);
+        if plain {
             return self.handler.handle(error, &self.realm);
         }
+        self.handler
+            .handle(&self.with_configuration(error), &self.realm)
+    }
+
+    /// `error` with what the configuration adds: the metadata URL and the scheme or schemes
+    /// of its challenge.
+    fn with_configuration(&self, error: &AuthError) -> AuthError {
+        let claimed = error.has_challenge_scheme();
         let mut error = error.clone();
         if let Some(url) = &self.resource_metadata {
             error = error.with_resource_metadata(Arc::clone(url));
         }
-        if let Some(scheme) = scheme {
+        if let Some(scheme) = self.scheme.filter(|_| !claimed) {
             error = error.with_challenge_scheme(scheme);
         }
+        let several = match error.kind() {
+            AuthErrorKind::MissingToken => self.schemes.as_ref().filter(|_| !claimed),
+            _ => None,
+        };
         if let Some(schemes) = several {
             error = error.with_challenge_schemes(Arc::clone(schemes));
         }
-        self.handler.handle(&error, &self.realm)
+        error
+    }
+
+    /// The default handler's answer to `error`, built once per [`AnswerKey`].
+    fn prebuilt(&self, answers: &RwLock<Vec<(AnswerKey, Answer)>>, error: &AuthError) -> Response {
+        let claimed = error.has_challenge_scheme();
+        let several = matches!(error.kind(), AuthErrorKind::MissingToken)
+            && self.schemes.is_some()
+            && !claimed;
+        let scheme = match self.scheme {
+            Some(scheme) if !claimed => scheme,
+            _ => error.challenge_scheme_static(),
+        };
+        let key = AnswerKey {
+            kind: error.kind(),
+            scheme,
+            several,
+        };
+        let read = answers.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, answer)) = read.iter().find(|(k, _)| *k == key) {
+            return answer.response();
+        }
+        drop(read);
+        let answer = Answer::new(&self.with_configuration(error), &self.realm);
+        let mut write = answers.write().unwrap_or_else(PoisonError::into_inner);
+        if !write.iter().any(|(k, _)| *k == key) {
+            write.push((key, answer.clone()));
+        }
+        answer.response()
     }
 
     /// Logs why the request was refused (never the credential), then answers.
