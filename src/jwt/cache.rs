@@ -40,15 +40,55 @@ impl<C> Clone for Cached<C> {
 /// queue and moves to the main one only when it is hit again, so a stream of one-off tokens
 /// churns through probation while the tokens in use stay (SECURITY.md 54). At most about
 /// `capacity` entries; each holds one token of at most the configured maximum size.
+///
+/// With `second_sight`, a token is admitted the second time it verifies: the first time
+/// only a keyed 64-bit hash of it is remembered (in a bounded set of as many hashes), so a
+/// token seen once costs no copy of the token or of its claims. That is for HMAC, where a
+/// second verification costs less than the copies; an asymmetric signature is dearer than
+/// any copy, so there a token is admitted at once.
 pub(crate) struct TokenCache<C> {
     entries: quick_cache::sync::Cache<Box<str>, Cached<C>>,
+    /// Keyed hashes of tokens verified once and not admitted yet.
+    seen_once: Option<SeenOnce>,
+}
+
+/// The hashes of the doorkeeper; the key is random per process, so nobody can aim tokens at
+/// one hash (a collision would only admit a token at its first sight).
+struct SeenOnce {
+    hashes: quick_cache::sync::Cache<u64, ()>,
+    key: std::collections::hash_map::RandomState,
+}
+
+impl SeenOnce {
+    /// Whether `token` was seen before; remembers it when it was not.
+    fn again(&self, token: &str) -> bool {
+        use std::hash::BuildHasher as _;
+        let hash = self.key.hash_one(token);
+        if self.hashes.remove(&hash).is_some() {
+            return true;
+        }
+        self.hashes.insert(hash, ());
+        false
+    }
 }
 
 impl<C> TokenCache<C> {
-    /// A cache of at most `capacity` tokens (`capacity` > 0).
+    /// A cache of at most `capacity` tokens (`capacity` > 0), admitting at first sight.
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
             entries: quick_cache::sync::Cache::new(capacity.max(1)),
+            seen_once: None,
+        }
+    }
+
+    /// A cache of at most `capacity` tokens that admits a token at its second sight.
+    pub(crate) fn at_second_sight(capacity: usize) -> Self {
+        Self {
+            seen_once: Some(SeenOnce {
+                hashes: quick_cache::sync::Cache::new(capacity.max(1)),
+                key: Default::default(),
+            }),
+            ..Self::new(capacity)
         }
     }
 
@@ -69,6 +109,11 @@ impl<C: Clone + Send + Sync + 'static> VerifiedTokens<C> for TokenCache<C> {
     }
 
     fn insert(&self, token: &str, generation: u64, verified: &Token<C>, _now: i64) {
+        if let Some(seen_once) = &self.seen_once {
+            if !seen_once.again(token) {
+                return;
+            }
+        }
         let cached = Cached {
             token: Arc::new(verified.clone()),
             generation,
@@ -113,17 +158,28 @@ pub(crate) const DEFAULT_CAPACITY: usize = 4_096;
 /// For `build()`: the configured cache, or the default one (on, for every algorithm: a hit
 /// skips base64, JSON and the signature; `benches/keys.rs` and `benches/instructions.rs`
 /// measure what it saves and what an insert costs a token seen once).
-pub(crate) fn build_cache<C>(capacity: Option<usize>) -> Option<Box<dyn VerifiedTokens<C>>>
+///
+/// `hmac_only`: every accepted algorithm is an HMAC one, so tokens are admitted at their
+/// second sight (see [`TokenCache`]).
+pub(crate) fn build_cache<C>(
+    capacity: Option<usize>,
+    hmac_only: bool,
+) -> Option<Box<dyn VerifiedTokens<C>>>
 where
     C: Clone + Send + Sync + 'static,
 {
     let capacity = capacity.unwrap_or(DEFAULT_CAPACITY);
-    (capacity > 0).then(|| Box::new(TokenCache::<C>::new(capacity)) as Box<dyn VerifiedTokens<C>>)
+    let cache = match hmac_only {
+        true => TokenCache::<C>::at_second_sight(capacity),
+        false => TokenCache::<C>::new(capacity),
+    };
+    (capacity > 0).then(|| Box::new(cache) as Box<dyn VerifiedTokens<C>>)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::token::Claims;
 
     fn token(sub: &str, exp: i64) -> Token {
         serde_json::from_value(serde_json::json!({"sub": sub, "exp": exp})).unwrap()
@@ -139,6 +195,23 @@ mod tests {
     }
 
     #[test]
+    fn at_second_sight_a_token_seen_once_is_not_copied_and_one_seen_twice_is() {
+        let cache = TokenCache::at_second_sight(8);
+        cache.insert("once", 1, &token("a", 10_000), 0);
+        assert!(cache.get("once", 1).is_none());
+        assert_eq!(cache.len(), 0);
+        cache.insert("twice", 1, &token("b", 10_000), 0);
+        cache.insert("twice", 1, &token("b", 10_000), 0);
+        assert_eq!(cache.get("twice", 1).unwrap().sub, "b");
+        // The doorkeeper is bounded too: a flood of one-off tokens keeps at most 8 hashes.
+        for i in 0..1_000 {
+            cache.insert(&format!("one-off-{i}"), 1, &token("x", 10_000), 0);
+        }
+        assert!(cache.seen_once.as_ref().unwrap().hashes.len() <= 8);
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
     fn a_hit_needs_the_same_key_set_generation() {
         let cache = TokenCache::new(8);
         cache.insert("t", 1, &token("a", 10_000), 0);
@@ -151,7 +224,11 @@ mod tests {
     /// after 100,000 one-off tokens passed through, and the cache stays within its bound.
     #[test]
     fn a_working_set_survives_a_stream_of_one_off_tokens() {
-        let cache = TokenCache::new(DEFAULT_CAPACITY);
+        working_set_survives(TokenCache::new(DEFAULT_CAPACITY));
+        working_set_survives(TokenCache::at_second_sight(DEFAULT_CAPACITY));
+    }
+
+    fn working_set_survives(cache: TokenCache<Claims>) {
         let working: Vec<String> = (0..1_000).map(|i| format!("working-{i}")).collect();
         for name in &working {
             cache.insert(name, 1, &token("w", 10_000), 0);

@@ -20,6 +20,11 @@ enum Prepared {
     Sha512(hmac::Hmac<sha2::Sha512>),
 }
 
+/// Whether `algorithm` is an HMAC one.
+pub(crate) fn is_hmac(algorithm: &Algorithm) -> bool {
+    tag_len(*algorithm).is_some()
+}
+
 /// The tag length of an HMAC algorithm, in bytes.
 fn tag_len(algorithm: Algorithm) -> Option<usize> {
     match algorithm {

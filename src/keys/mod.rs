@@ -10,7 +10,7 @@
 //! - `remote/`: remote JWK Sets (feature `jwks`).
 
 mod container;
-mod hmac;
+pub(crate) mod hmac;
 mod key;
 mod parse;
 mod pem;

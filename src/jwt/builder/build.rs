@@ -17,6 +17,7 @@ use crate::jwt::cache::build_cache;
 use crate::jwt::rules::Rules;
 use crate::jwt::source::{CompiledSource, TokenSource};
 use crate::jwt::verify::Verifier;
+use crate::keys::hmac::is_hmac;
 use crate::keys::set::{ensure_crypto_backend, KeySet};
 use crate::token::Audience;
 
@@ -98,7 +99,7 @@ where
             ..rules.clone()
         });
         let backend = JwtBackend {
-            cache: build_cache(self.token_cache),
+            cache: build_cache(self.token_cache, self.algorithms.iter().all(is_hmac)),
             verifier: Verifier {
                 keys,
                 algorithms: self.algorithms,
