@@ -94,8 +94,9 @@
 //!
 //! With the feature `jwks`, `JwtAuthBuilder::jwks` takes the keys from a remote JWK Set
 //! instead (`JwksSource`: fetched, refreshed in the background, one shared refetch for an
-//! unknown `kid`). [`JwtAuthBuilder::verified_token_cache`] lets a token seen again skip the
-//! signature check; it is on by default (4,096 tokens).
+//! unknown `kid`). [`JwtAuthBuilder::verified_token_cache`] lets a token in use skip the
+//! signature check (an HMAC token from its second verification on); it is on by default
+//! (4,096 tokens).
 //!
 //! # Pages
 //!

@@ -223,6 +223,22 @@ async fn a_scope_guard_behind_a_chain_asks_for_a_token_alone() {
     .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert_eq!(reply.challenges(), [r#"Bearer realm="api""#]);
+    // The answers are built once per kind of refusal: the layer's own 401 and the guard's,
+    // in turns, each keep their challenges.
+    for _ in 0..2 {
+        let neither = send(&app.router, get_with("/read", &[])).await;
+        assert_eq!(
+            neither.challenges(),
+            [r#"Bearer realm="api""#, r#"Session realm="api""#]
+        );
+        let guarded = send(
+            &app.router,
+            get_with("/read", &[("cookie", &app.session_cookie)]),
+        )
+        .await;
+        assert_eq!(guarded.challenges(), [r#"Bearer realm="api""#]);
+        assert_eq!(guarded.body, neither.body);
+    }
     let token = app
         .jwt
         .create_token("ada")

@@ -199,9 +199,10 @@ impl Reject {
             }
         }
         let claimed = error.has_challenge_scheme();
+        let missing = matches!(error.kind(), AuthErrorKind::MissingToken);
         let plain = self.resource_metadata.is_none()
             && (self.scheme.is_none() || claimed)
-            && (self.schemes.is_none() || claimed);
+            && (self.schemes.is_none() || claimed || !missing);
         if plain {
             return self.handler.handle(error, &self.realm);
         }
@@ -240,6 +241,19 @@ impl Reject {
             Some(scheme) if !claimed => scheme,
             _ => error.challenge_scheme_static(),
         };
+        // The scheme is one of the configuration's (or a chain's backends', tagged on the
+        // way): anything else is answered without the table, which stays bounded.
+        let known = scheme == "Bearer"
+            || self.scheme == Some(scheme)
+            || self
+                .schemes
+                .as_ref()
+                .is_some_and(|all| all.contains(&scheme));
+        if !known {
+            return self
+                .handler
+                .handle(&self.with_configuration(error), &self.realm);
+        }
         let key = AnswerKey {
             kind: error.kind(),
             scheme,

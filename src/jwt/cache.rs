@@ -1,5 +1,6 @@
-//! The verified-token cache (opt-in): tokens that passed every check, keyed by the whole token
-//! string, so a token seen again skips base64, JSON and signature work. The clock-dependent
+//! The verified-token cache (on by default): tokens that passed every check, keyed by the
+//! whole token string, so a token in use skips base64, JSON and signature work (with HMAC
+//! algorithms only, once it verified twice: see [`TokenCache`]). The clock-dependent
 //! checks (`exp`, `nbf`, `iat`) run again on every hit; revocation and the resolver run later
 //! in the pipeline anyway. An entry is tied to the key set that verified it: when a remote JWK
 //! Set changes, older entries stop matching.
@@ -41,7 +42,7 @@ impl<C> Clone for Cached<C> {
 /// churns through probation while the tokens in use stay (SECURITY.md 54). At most about
 /// `capacity` entries; each holds one token of at most the configured maximum size.
 ///
-/// With `second_sight`, a token is admitted the second time it verifies: the first time
+/// Made with [`at_second_sight`](Self::at_second_sight), a token is admitted the second time it verifies: the first time
 /// only a keyed 64-bit hash of it is remembered (in a bounded set of as many hashes), so a
 /// token seen once costs no copy of the token or of its claims. That is for HMAC, where a
 /// second verification costs less than the copies; an asymmetric signature is dearer than
@@ -157,7 +158,7 @@ pub(crate) const DEFAULT_CAPACITY: usize = 4_096;
 
 /// For `build()`: the configured cache, or the default one (on, for every algorithm: a hit
 /// skips base64, JSON and the signature; `benches/keys.rs` and `benches/instructions.rs`
-/// measure what it saves and what an insert costs a token seen once).
+/// measure what it saves); `None` when the capacity is 0.
 ///
 /// `hmac_only`: every accepted algorithm is an HMAC one, so tokens are admitted at their
 /// second sight (see [`TokenCache`]).
@@ -169,11 +170,14 @@ where
     C: Clone + Send + Sync + 'static,
 {
     let capacity = capacity.unwrap_or(DEFAULT_CAPACITY);
+    if capacity == 0 {
+        return None;
+    }
     let cache = match hmac_only {
         true => TokenCache::<C>::at_second_sight(capacity),
         false => TokenCache::<C>::new(capacity),
     };
-    (capacity > 0).then(|| Box::new(cache) as Box<dyn VerifiedTokens<C>>)
+    Some(Box::new(cache))
 }
 
 #[cfg(test)]

@@ -247,14 +247,16 @@ where
     }
 
     /// Keeps up to `capacity` verified tokens in memory, keyed by the whole token string, so a
-    /// token seen again skips base64, JSON and the signature check.
+    /// token in use skips base64, JSON and the signature check: from its second request with
+    /// asymmetric algorithms, from its third with HMAC algorithms only (an HMAC token enters
+    /// the cache at its second verification; the first leaves a keyed hash in a bounded set,
+    /// because an HMAC check costs less than copying a token used once).
     /// `exp`, `nbf` and `iat` are checked again on every hit, revocation and the resolver run
     /// as usual, and an entry verified with a remote key set that has since changed is
-    /// verified again. The decode hook runs once per cached token.
+    /// verified again. The decode hook runs on every full verification.
     ///
-    /// Default: on with 4,096 entries, for every algorithm (HMAC too: a hit costs about half
-    /// a full HS256 verification, and a token seen once pays about a tenth more for its
-    /// insert; `benches/instructions.rs`). `0` turns it off.
+    /// Default: on with 4,096 entries, for every algorithm (HMAC too: a hit costs less than
+    /// half a full HS256 verification; `benches/instructions.rs`). `0` turns it off.
     ///
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token, keys::{Algorithm, Key}};
