@@ -257,6 +257,31 @@ async fn a_scope_guard_behind_a_chain_asks_for_a_token_alone() {
     );
 }
 
+/// The request's span names the subject whichever backend of the chain accepted: the token's
+/// `sub`, or the session's subject.
+#[tokio::test]
+async fn the_span_names_the_subject_of_either_backend() {
+    let app = app().await;
+    let token = app.jwt.create_token("chain-span-ada").sign().unwrap();
+    let bearer = format!("Bearer {token}");
+    assert_eq!(
+        me(&app, &[("authorization", &bearer)]).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        me(&app, &[("cookie", &app.session_cookie)]).await.0,
+        StatusCode::OK
+    );
+    let logs = common::plain_logs();
+    let spans = |subject: &str| {
+        logs.lines()
+            .filter(|line| line.contains("authenticate") && line.contains(subject))
+            .count()
+    };
+    assert!(spans(r#"subject="chain-span-ada""#) > 0, "{logs}");
+    assert!(spans(r#"subject="bob""#) > 0, "{logs}");
+}
+
 /// The document of a chain: one scheme per backend, and each protected operation accepts
 /// either (a list of requirements is a list of alternatives); excluded operations none.
 #[cfg(feature = "openapi")]

@@ -4,27 +4,8 @@
 
 mod common;
 
-use common::{bearer, capture_logs, default_app, logs};
+use common::{bearer, capture_logs, default_app, plain_logs};
 use http::StatusCode;
-
-/// The captured log, without the terminal colours of the formatter.
-fn plain_logs() -> String {
-    let mut plain = String::new();
-    let mut chars = logs().chars().collect::<Vec<_>>().into_iter();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // An escape sequence: ESC [ ... m
-            for c in chars.by_ref() {
-                if c == 'm' {
-                    break;
-                }
-            }
-        } else {
-            plain.push(c);
-        }
-    }
-    plain
-}
 
 /// The captured lines that mention `marker` (each test uses its own subject).
 fn lines_with(marker: &str) -> Vec<String> {

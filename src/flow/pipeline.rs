@@ -52,6 +52,16 @@ where
     R: UserResolver<U, B::Credential>,
 {
     let credential = authenticate::credential(&shared.backend, &parts).await?;
+    // The request's span (entered while this flow runs) names the subject; read here, from
+    // the credential itself, so that a chain's (attached as its backend's own type) is too.
+    // The span is at debug level: without a subscriber that wants it, no span lookup.
+    if tracing::level_enabled!(tracing::Level::DEBUG) {
+        let span = tracing::Span::current();
+        if let Some(subject) = B::subject(&credential).filter(|_| !span.is_disabled()) {
+            // Debug-formatted (quoted, escaped) for any subscriber.
+            span.record("subject", tracing::field::debug(subject));
+        }
+    }
     if let Some(store) = &shared.revocation {
         revoke::check::<B>(store.as_ref(), &credential).await?;
     }

@@ -147,11 +147,7 @@ where
                     match outcome {
                         Ok(parts) => {
                             if !span.is_disabled() {
-                                let credential = parts.extensions.get::<B::Credential>();
-                                if let Some(subject) = credential.and_then(B::subject) {
-                                    // Debug-formatted (quoted, escaped) for any subscriber.
-                                    span.record("subject", tracing::field::debug(subject));
-                                }
+                                // The subject was recorded by the flow.
                                 span.record("outcome", "authenticated");
                                 tracing::debug!(target: "axum_jwt_layer", "request authenticated");
                             }

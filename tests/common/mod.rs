@@ -239,6 +239,26 @@ pub fn logs() -> String {
     String::from_utf8_lossy(&buffer.lock().unwrap()).into_owned()
 }
 
+/// The captured log, without the terminal colours of the formatter.
+#[allow(dead_code)]
+pub fn plain_logs() -> String {
+    let mut plain = String::new();
+    let mut chars = logs().chars().collect::<Vec<_>>().into_iter();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // An escape sequence: ESC [ ... m
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
+}
+
 /// The secret-bearing parts of a token that must never be echoed: the whole token and its
 /// signature segment.
 fn secrets_of(token: &str) -> Vec<String> {
