@@ -198,12 +198,8 @@ impl Reject {
                 return self.prebuilt(answers, error);
             }
         }
-        let claimed = error.has_challenge_scheme();
-        let missing = matches!(error.kind(), AuthErrorKind::MissingToken);
-        let plain = self.resource_metadata.is_none()
-            && (self.scheme.is_none() || claimed)
-            && (self.schemes.is_none() || claimed || !missing);
-        if plain {
+        let (scheme, several) = self.challenge_of(error);
+        if self.resource_metadata.is_none() && scheme.is_none() && several.is_none() {
             return self.handler.handle(error, &self.realm);
         }
         self.handler
@@ -213,34 +209,41 @@ impl Reject {
     /// `error` with what the configuration adds: the metadata URL and the scheme or schemes
     /// of its challenge.
     fn with_configuration(&self, error: &AuthError) -> AuthError {
-        let claimed = error.has_challenge_scheme();
+        let (scheme, several) = self.challenge_of(error);
         let mut error = error.clone();
         if let Some(url) = &self.resource_metadata {
             error = error.with_resource_metadata(Arc::clone(url));
         }
-        if let Some(scheme) = self.scheme.filter(|_| !claimed) {
+        if let Some(scheme) = scheme {
             error = error.with_challenge_scheme(scheme);
         }
-        let several = match error.kind() {
-            AuthErrorKind::MissingToken => self.schemes.as_ref().filter(|_| !claimed),
-            _ => None,
-        };
         if let Some(schemes) = several {
             error = error.with_challenge_schemes(Arc::clone(schemes));
         }
         error
     }
 
+    /// What the configuration adds to `error`'s challenge, unless a backend of a chain
+    /// already named the scheme that refused: its scheme when that is not `Bearer`, and
+    /// every scheme of a chain for a 401 without any credential.
+    fn challenge_of(
+        &self,
+        error: &AuthError,
+    ) -> (Option<&'static str>, Option<&Arc<[&'static str]>>) {
+        if error.has_challenge_scheme() {
+            return (None, None);
+        }
+        let several = match error.kind() {
+            AuthErrorKind::MissingToken => self.schemes.as_ref(),
+            _ => None,
+        };
+        (self.scheme, several)
+    }
+
     /// The default handler's answer to `error`, built once per [`AnswerKey`].
     fn prebuilt(&self, answers: &RwLock<Vec<(AnswerKey, Answer)>>, error: &AuthError) -> Response {
-        let claimed = error.has_challenge_scheme();
-        let several = matches!(error.kind(), AuthErrorKind::MissingToken)
-            && self.schemes.is_some()
-            && !claimed;
-        let scheme = match self.scheme {
-            Some(scheme) if !claimed => scheme,
-            _ => error.challenge_scheme_static(),
-        };
+        let (scheme, several) = self.challenge_of(error);
+        let scheme = scheme.unwrap_or_else(|| error.challenge_scheme_static());
         // The scheme is one of the configuration's (or a chain's backends', tagged on the
         // way): anything else is answered without the table, which stays bounded.
         let known = scheme == "Bearer"
@@ -257,7 +260,7 @@ impl Reject {
         let key = AnswerKey {
             kind: error.kind(),
             scheme,
-            several,
+            several: several.is_some(),
         };
         let read = answers.read().unwrap_or_else(PoisonError::into_inner);
         if let Some((_, answer)) = read.iter().find(|(k, _)| *k == key) {
