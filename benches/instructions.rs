@@ -7,7 +7,8 @@
 //! BIN=$(ls -t target/release/deps/instructions-* | grep -v '\.d$' | head -1)
 //! for case in bare_axum from_fn_jsonwebtoken_decode from_fn_bad_signature \
 //!     jwt_auth_layer jwt_auth_layer_first_sight jwt_auth_layer_bad_signature \
-//!     jwt_auth_layer_scope_token jwt_auth_layer_scope_checked session_backend; do
+//!     jwt_auth_layer_scope_token jwt_auth_layer_scope_checked session_backend \
+//!     jwt_auth_layer_closure_resolver; do
 //!   for n in 0 2000; do
 //!     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" "$case" "$n" 2>&1 \
 //!       | grep -o 'Collected : [0-9]*'
@@ -30,20 +31,11 @@ use axum::Router;
 use axum_jwt_layer::authz::RequireScopes;
 use axum_jwt_layer::session::{SessionBackend, UserSession};
 use axum_jwt_layer::{AuthLayer, AuthUser, AuthenticatorBuilder, JwtAuthLayer};
-use common::{apps, layer_auth, request, token};
+use common::{apps, bad_signature, layer_auth, layer_auth_closure, request, token};
 use tower::ServiceExt as _;
 
 /// Fresh tokens signed by every run, whatever the case.
 const FRESH: u64 = 2_001;
-
-/// The same token with one character of its signature changed (still valid base64url).
-fn bad_signature(token: &str) -> String {
-    let dot = token.rfind('.').unwrap();
-    let mut bytes = token.as_bytes().to_vec();
-    let at = dot + 1 + (bytes.len() - dot - 1) / 2;
-    bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
-    String::from_utf8(bytes).unwrap()
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -101,7 +93,15 @@ fn main() {
             get(|AuthUser(sub): AuthUser<String>| async move { sub }),
         )
         .layer(AuthLayer::new(session_auth));
-    let cases: [(&str, &Router, Vec<String>, StatusCode); 9] = [
+    // The layered router with its resolver written as a closure, which owns a copy of the
+    // token (the other cases' resolver borrows it).
+    let closure: Router = Router::new()
+        .route(
+            "/me",
+            get(|AuthUser(sub): AuthUser<String>| async move { sub }),
+        )
+        .layer(JwtAuthLayer::new(layer_auth_closure()));
+    let cases: [(&str, &Router, Vec<String>, StatusCode); 10] = [
         ("bare_axum", &bare, repeat(&valid), StatusCode::OK),
         (
             "from_fn_jsonwebtoken_decode",
@@ -141,6 +141,12 @@ fn main() {
             StatusCode::OK,
         ),
         ("session_backend", &session, repeat(&cookie), StatusCode::OK),
+        (
+            "jwt_auth_layer_closure_resolver",
+            &closure,
+            repeat(&valid),
+            StatusCode::OK,
+        ),
     ];
     // A bearer token, or (`session=..`) the session cookie.
     let request = |credential: &str| -> Request {

@@ -11,8 +11,9 @@
 // The counting global allocator below needs `unsafe impl GlobalAlloc`.
 #![allow(unsafe_code)]
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::convert::Infallible;
 use std::hint::black_box;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,7 +29,7 @@ use axum::routing::get;
 use axum::Router;
 use axum_jwt_layer::{
     keys::{Algorithm, Key},
-    AuthUser, JwtAuth, JwtAuthLayer, Token,
+    AuthUser, JwtAuth, JwtAuthLayer,
 };
 use criterion::Criterion;
 use jsonwebtoken::{decode, DecodingKey, Validation};
@@ -164,12 +165,13 @@ async fn hand_written(
     }
 }
 
-/// The layer as a user gets it: the key, the algorithm, a resolver; everything else default.
+/// The layer as a user gets it: the key, the algorithm, a resolver (borrowing the token);
+/// everything else default.
 fn auth(case: &Case) -> JwtAuth<String> {
     JwtAuth::<String>::builder()
         .key(case.signing.clone())
         .algorithms([case.algorithm])
-        .resolver(|token: Token, _parts| async move { Ok::<_, Infallible>(Some(token.sub)) })
+        .user_resolver(common::Subject)
         .build()
         .unwrap()
 }
@@ -184,15 +186,6 @@ fn token(auth: &JwtAuth<String>, serial: u64) -> String {
         .unwrap()
 }
 
-/// The same token with one character of its signature changed (still valid base64url).
-fn bad_signature(token: &str) -> String {
-    let dot = token.rfind('.').unwrap();
-    let mut bytes = token.as_bytes().to_vec();
-    let at = dot + 1 + (bytes.len() - dot - 1) / 2;
-    bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
-    String::from_utf8(bytes).unwrap()
-}
-
 /// The routers and tokens of one algorithm.
 struct Apps {
     hand: Router,
@@ -205,7 +198,7 @@ struct Apps {
 fn apps(case: Case) -> Apps {
     let auth = auth(&case);
     let valid = token(&auth, 0);
-    let forged = bad_signature(&valid);
+    let forged = common::bad_signature(&valid);
     let mut validation = Validation::new(case.algorithm);
     validation.leeway = 60;
     let hand = Router::new()

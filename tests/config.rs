@@ -486,6 +486,51 @@ async fn a_configuration_without_resolver_attaches_the_token_alone() {
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
 
+/// A resolver written as a type borrows the token: it reads the claims and the request
+/// head, its answer decides (a user, or 401 for none), and the handler still gets the whole
+/// token beside the user.
+#[tokio::test]
+async fn a_user_resolver_type_reads_the_token_it_borrows() {
+    struct Directory;
+    impl axum_jwt_layer::UserResolver<User> for Directory {
+        type Error = Infallible;
+        fn resolve(
+            &self,
+            token: &Token,
+            parts: &http::request::Parts,
+        ) -> impl std::future::Future<Output = Result<Option<User>, Infallible>> + Send {
+            // The future borrows the token and the head until it is done.
+            async move {
+                let known = token.claims.get("team").and_then(|t| t.as_str()) == Some("red");
+                let id = format!("{}@{}", token.sub, parts.uri.path());
+                Ok(known.then_some(User { id }))
+            }
+        }
+    }
+    let auth = JwtAuth::<User>::builder()
+        .secret(SECRET)
+        .user_resolver(Directory)
+        .build()
+        .unwrap();
+    let app = axum::Router::new()
+        .route(
+            "/both",
+            axum::routing::get(|AuthUser(user): AuthUser<User>, token: Token| async move {
+                format!("{} {}", user.id, token.claims["team"])
+            }),
+        )
+        .layer(axum_jwt_layer::JwtAuthLayer::new(auth));
+    let mut payload = claims("alice");
+    payload["team"] = json!("red");
+    let reply = bearer(&app, "/both", &token(&payload)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, r#"alice@/both "red""#);
+    payload["team"] = json!("blue");
+    let reply = bearer(&app, "/both", &token(&payload)).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert!(reply.challenge().unwrap().contains("invalid_token"));
+}
+
 /// A resolver deadline: a lookup that hangs is dropped with a 503, quickly, and the next
 /// request is served; a zero deadline is refused at build().
 #[tokio::test]

@@ -5,16 +5,18 @@
 #![allow(dead_code)]
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use axum_jwt_layer::{AuthUser, JwtAuth, JwtAuthLayer, Token};
+use axum_jwt_layer::{AuthUser, JwtAuth, JwtAuthLayer, Token, UserResolver};
 use jsonwebtoken::{decode, DecodingKey, Validation};
 
 pub const SECRET: &[u8] = b"bench-secret-0123456789-abcdefghij";
@@ -56,14 +58,47 @@ pub async fn hand_written(
     }
 }
 
-/// The layer's configuration: the secret and a resolver returning the subject; everything
-/// else default.
+/// The resolver of the benchmarks: the subject, as a [`UserResolver`] implementation, which
+/// borrows the token (a closure would get a copy of it: see [`layer_auth_closure`]).
+pub struct Subject;
+
+impl UserResolver<String> for Subject {
+    type Error = Infallible;
+
+    fn resolve(
+        &self,
+        token: &Token,
+        _: &Parts,
+    ) -> impl Future<Output = Result<Option<String>, Infallible>> + Send {
+        std::future::ready(Ok(Some(token.sub.clone())))
+    }
+}
+
+/// The layer's configuration: the secret and [`Subject`]; everything else default.
 pub fn layer_auth() -> JwtAuth<String> {
+    JwtAuth::<String>::builder()
+        .secret(SECRET)
+        .user_resolver(Subject)
+        .build()
+        .unwrap()
+}
+
+/// As [`layer_auth`], with the resolver written as a closure (which owns a copy of the token).
+pub fn layer_auth_closure() -> JwtAuth<String> {
     JwtAuth::<String>::builder()
         .secret(SECRET)
         .resolver(|token: Token, _parts| async move { Ok::<_, Infallible>(Some(token.sub)) })
         .build()
         .unwrap()
+}
+
+/// The same token with one character of its signature changed (still valid base64url).
+pub fn bad_signature(token: &str) -> String {
+    let dot = token.rfind('.').unwrap();
+    let mut bytes = token.as_bytes().to_vec();
+    let at = dot + 1 + (bytes.len() - dot - 1) / 2;
+    bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(bytes).unwrap()
 }
 
 /// A token for `user-42` with an `email` and a fixed-width serial `n` (every token the

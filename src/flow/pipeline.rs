@@ -65,14 +65,13 @@ where
     if let Some(store) = &shared.revocation {
         revoke::check::<B>(store.as_ref(), &credential).await?;
     }
-    // The credential goes into the request head before the resolver runs (which sees it
-    // there too): the future then holds one copy of it across the resolver's wait, not two.
-    let for_resolver = resolver.map(|resolver| (resolver, credential.clone()));
-    B::attach(credential, &mut parts.extensions);
-    let user = match for_resolver {
-        Some((resolver, credential)) => Some(resolve::user(&resolver.0, credential, &parts).await?),
+    // The resolver borrows the credential (a closure gets its own copy); then the credential
+    // moves into the request head, with the user.
+    let user = match &resolver {
+        Some(resolver) => Some(resolve::user(&resolver.0, &credential, &parts).await?),
         None => None,
     };
+    B::attach(credential, &mut parts.extensions);
     attach::user(&mut parts, user);
     Ok(parts)
 }
@@ -135,7 +134,7 @@ impl<U: Send, Cred> UserResolver<U, Cred> for Unused {
 
     fn resolve(
         &self,
-        _: Cred,
+        _: &Cred,
         _: &Parts,
     ) -> impl Future<Output = Result<Option<U>, Infallible>> + Send {
         std::future::ready(Ok(None))

@@ -29,7 +29,9 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 /// caught and answered like an error.
 ///
 /// Any `Fn(Cred, &Parts) -> impl Future<Output = Result<Option<U>, E>>` is a resolver, so
-/// a plain async closure works; implement the trait for a type holding a database pool.
+/// a plain async closure works; it is given its own copy of the credential. Implement the
+/// trait for a type holding a database pool: `resolve` borrows the credential, so a request
+/// pays for no copy of it (take from it what the lookup needs, as `sub` below).
 ///
 /// ```
 /// use axum_jwt_layer::{Token, UserResolver};
@@ -41,7 +43,7 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 ///
 /// impl UserResolver<String> for Users {
 ///     type Error = Infallible;
-///     fn resolve(&self, token: Token, _parts: &Parts)
+///     fn resolve(&self, token: &Token, _parts: &Parts)
 ///         -> impl Future<Output = Result<Option<String>, Infallible>> + Send {
 ///         let user = self.0.get(&token.sub).cloned();
 ///         async move { Ok(user) }
@@ -53,37 +55,37 @@ pub trait UserResolver<U, Cred = Token>: Send + Sync + 'static {
     type Error: Into<BoxError>;
 
     /// Finds the user of `credential`; `parts` are the request's head (method, URI, headers).
+    /// The returned future may borrow both.
     fn resolve(
         &self,
-        credential: Cred,
+        credential: &Cred,
         parts: &Parts,
     ) -> impl Future<Output = Result<Option<U>, Self::Error>> + Send;
 }
 
+/// A closure owns its credential: it gets a copy (the request keeps the original).
 impl<F, Fut, U, Cred, E> UserResolver<U, Cred> for F
 where
     F: Fn(Cred, &Parts) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Option<U>, E>> + Send,
+    Cred: Clone,
     E: Into<BoxError>,
 {
     type Error = E;
 
     fn resolve(
         &self,
-        credential: Cred,
+        credential: &Cred,
         parts: &Parts,
     ) -> impl Future<Output = Result<Option<U>, E>> + Send {
-        self(credential, parts)
+        self(credential.clone(), parts)
     }
 }
 
 /// Runs `resolver`: the user, or the refusal (401 for no user, 500 for an error or a panic).
-///
-/// The resolver is called before the returned future is first polled, so the credential
-/// moves straight into the resolver's future instead of being held beside it.
 pub(crate) fn user<'a, U, Cred, R>(
     resolver: &'a R,
-    credential: Cred,
+    credential: &'a Cred,
     parts: &'a Parts,
 ) -> impl Future<Output = Result<U, AuthError>> + Send + 'a
 where

@@ -240,9 +240,10 @@ where
     /// # struct Subject;
     /// # impl UserResolver<String> for Subject {
     /// #     type Error = Infallible;
-    /// #     fn resolve(&self, token: Token, _parts: &http::request::Parts)
+    /// #     fn resolve(&self, token: &Token, _parts: &http::request::Parts)
     /// #         -> impl Future<Output = Result<Option<String>, Infallible>> + Send {
-    /// #         async move { Ok(Some(token.sub)) }
+    /// #         let subject = token.sub.clone();
+    /// #         async move { Ok(Some(subject)) }
     /// #     }
     /// # }
     /// let auth = JwtAuth::<String>::builder()
