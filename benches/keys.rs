@@ -6,7 +6,9 @@
 //! global allocator.
 //!
 //! `cargo bench --bench keys` prints criterion's numbers, then a table of ratios against the
-//! hand-written middleware and the allocations per request.
+//! hand-written middleware and the allocations per request. With the arguments
+//! `count <alg> <variant> <N>` the binary sends `N` requests of one variant and nothing else,
+//! for an instruction count under callgrind (the README gives the loop).
 
 // The counting global allocator below needs `unsafe impl GlobalAlloc`.
 #![allow(unsafe_code)]
@@ -314,6 +316,73 @@ fn fresh(
     spent
 }
 
+/// Fresh tokens signed by every instruction-count run of a first-sight variant, whatever its
+/// count, so that the signing cancels out between two counts.
+const COUNTED_FRESH: u64 = 201;
+
+/// For an instruction count that noise does not move (`count <alg> <variant> <N>`, `N` below
+/// 201): `N` requests of one variant, after every run has signed the same fresh tokens (for
+/// a first sight) and sent the variant's first request twice (an HMAC token enters the cache at its second
+/// sight). Run it under `valgrind --tool=callgrind --toggle-collect=keys::measured` and
+/// divide by `N` (see the README).
+fn count_requests(
+    runtime: &tokio::runtime::Runtime,
+    all: &[(String, Apps)],
+    algorithm: &str,
+    variant: &str,
+    count: usize,
+) {
+    let (_, apps) = all
+        .iter()
+        .find(|(name, _)| name == algorithm)
+        .expect("an algorithm: HS256, RS256, ES256 or EdDSA");
+    // Signed only where used: RSA blinding and ECDSA nonces make signing cost vary between
+    // runs, which the other variants need not carry.
+    let fresh = || -> Vec<String> {
+        (0..COUNTED_FRESH)
+            .map(|i| token(&apps.auth, 20_000_000 + i))
+            .collect()
+    };
+    let repeat = |token: &str| vec![token.to_owned(); COUNTED_FRESH as usize];
+    let (app, tokens, expected) = match variant {
+        "hand_written" => (&apps.hand, repeat(&apps.valid), StatusCode::OK),
+        "hand_written_bad_signature" => {
+            (&apps.hand, repeat(&apps.forged), StatusCode::UNAUTHORIZED)
+        }
+        "hand_written_first_sight" => (&apps.hand, fresh(), StatusCode::OK),
+        "layer_first_sight" => (&apps.layer, fresh(), StatusCode::OK),
+        "layer_seen_before" => (&apps.layer, repeat(&apps.valid), StatusCode::OK),
+        "layer_bad_signature" => (&apps.layer, repeat(&apps.forged), StatusCode::UNAUTHORIZED),
+        other => panic!("no variant {other}: one of {VARIANTS:?}"),
+    };
+    assert!(count < tokens.len(), "N below {COUNTED_FRESH}");
+    send(runtime, app, &tokens[..1], expected);
+    send(runtime, app, &tokens[..1], expected);
+    // The first token was sent above: a first sight stays a first sight.
+    measured(runtime, app, &tokens[1..=count], expected);
+}
+
+/// The requests an instruction count measures: callgrind's `--toggle-collect=keys::measured`
+/// counts inside this function alone, leaving out the setup (whose random-number seeding
+/// varies from run to run).
+#[inline(never)]
+fn measured(
+    runtime: &tokio::runtime::Runtime,
+    app: &Router,
+    tokens: &[String],
+    expected: StatusCode,
+) {
+    send(runtime, app, tokens, expected);
+}
+
+/// One request per token through `app`, each answered with `expected`.
+fn send(runtime: &tokio::runtime::Runtime, app: &Router, tokens: &[String], expected: StatusCode) {
+    for token in tokens {
+        let response = runtime.block_on(app.clone().oneshot(black_box(request(token))));
+        assert_eq!(response.unwrap().status(), expected);
+    }
+}
+
 /// Allocations per request of `app` over `tokens` (requests built beforehand, not counted).
 fn allocations(runtime: &tokio::runtime::Runtime, app: &Router, tokens: &[String]) -> f64 {
     let requests: Vec<Request> = tokens.iter().map(|t| request(t)).collect();
@@ -343,6 +412,16 @@ fn main() {
         .into_iter()
         .map(|case| (format!("{:?}", case.algorithm), apps(case)))
         .collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    if let [mode, algorithm, variant, count] = args.as_slice() {
+        if mode == "count" {
+            let count = count.parse().expect("a request count");
+            return count_requests(&runtime, &all, algorithm, variant, count);
+        }
+    }
     let mut criterion = Criterion::default().configure_from_args();
     bench(&mut criterion, &runtime, &all);
     criterion.final_summary();

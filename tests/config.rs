@@ -494,17 +494,16 @@ async fn a_user_resolver_type_reads_the_token_it_borrows() {
     struct Directory;
     impl axum_jwt_layer::UserResolver<User> for Directory {
         type Error = Infallible;
-        fn resolve(
+        // An `async fn`: its future borrows the token and the head until it is done.
+        async fn resolve(
             &self,
             token: &Token,
             parts: &http::request::Parts,
-        ) -> impl std::future::Future<Output = Result<Option<User>, Infallible>> + Send {
-            // The future borrows the token and the head until it is done.
-            async move {
-                let known = token.claims.get("team").and_then(|t| t.as_str()) == Some("red");
-                let id = format!("{}@{}", token.sub, parts.uri.path());
-                Ok(known.then_some(User { id }))
-            }
+        ) -> Result<Option<User>, Infallible> {
+            tokio::task::yield_now().await;
+            let known = token.claims.get("team").and_then(|t| t.as_str()) == Some("red");
+            let id = format!("{}@{}", token.sub, parts.uri.path());
+            Ok(known.then_some(User { id }))
         }
     }
     let auth = JwtAuth::<User>::builder()

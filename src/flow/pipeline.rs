@@ -1,5 +1,5 @@
-//! One request after *skip*, top to bottom: authenticate -> revoke -> attach the credential
-//! -> resolve -> attach the user. The steps know nothing of JWT: they work for any
+//! One request after *skip*, top to bottom: authenticate -> revoke -> resolve -> attach the
+//! credential and the user. The steps know nothing of JWT: they work for any
 //! [`AuthBackend`]. Whatever refuses the request returns an [`AuthError`], which the layer
 //! hands to step *reject*.
 

@@ -29,24 +29,23 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 /// caught and answered like an error.
 ///
 /// Any `Fn(Cred, &Parts) -> impl Future<Output = Result<Option<U>, E>>` is a resolver, so
-/// a plain async closure works; it is given its own copy of the credential. Implement the
-/// trait for a type holding a database pool: `resolve` borrows the credential, so a request
-/// pays for no copy of it (take from it what the lookup needs, as `sub` below).
+/// a plain async closure works; it is given its own copy of the credential (every
+/// credential is `Clone`). Implement the trait for a type holding a database pool:
+/// `resolve` borrows the credential, so a request pays for no copy of it, and may be written
+/// as an `async fn` (its future must be `Send`).
 ///
 /// ```
 /// use axum_jwt_layer::{Token, UserResolver};
 /// use http::request::Parts;
-/// use std::{collections::HashMap, convert::Infallible, future::Future, sync::Arc};
+/// use std::{collections::HashMap, convert::Infallible, sync::Arc};
 ///
 /// #[derive(Clone)]
 /// struct Users(Arc<HashMap<String, String>>);
 ///
 /// impl UserResolver<String> for Users {
 ///     type Error = Infallible;
-///     fn resolve(&self, token: &Token, _parts: &Parts)
-///         -> impl Future<Output = Result<Option<String>, Infallible>> + Send {
-///         let user = self.0.get(&token.sub).cloned();
-///         async move { Ok(user) }
+///     async fn resolve(&self, token: &Token, _parts: &Parts) -> Result<Option<String>, Infallible> {
+///         Ok(self.0.get(&token.sub).cloned())
 ///     }
 /// }
 /// ```
