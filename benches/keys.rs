@@ -316,15 +316,13 @@ fn fresh(
     spent
 }
 
-/// Fresh tokens signed by every instruction-count run of a first-sight variant, whatever its
-/// count, so that the signing cancels out between two counts.
+/// The tokens an instruction-count run prepares: `N` may go up to one less.
 const COUNTED_FRESH: u64 = 201;
 
 /// For an instruction count that noise does not move (`count <alg> <variant> <N>`, `N` below
-/// 201): `N` requests of one variant, after every run has signed the same fresh tokens (for
-/// a first sight) and sent the variant's first request twice (an HMAC token enters the cache at its second
-/// sight). Run it under `valgrind --tool=callgrind --toggle-collect=keys::measured` and
-/// divide by `N` (see the README).
+/// 201): `N` requests of one variant, after the variant's first request was sent twice (an
+/// HMAC token enters the cache at its second sight). Run it under `valgrind
+/// --tool=callgrind --toggle-collect=keys::measured` and divide by `N` (see the README).
 fn count_requests(
     runtime: &tokio::runtime::Runtime,
     all: &[(String, Apps)],
@@ -336,8 +334,7 @@ fn count_requests(
         .iter()
         .find(|(name, _)| name == algorithm)
         .expect("an algorithm: HS256, RS256, ES256 or EdDSA");
-    // Signed only where used: RSA blinding and ECDSA nonces make signing cost vary between
-    // runs, which the other variants need not carry.
+    // Signed only for a first sight: RSA signing is slow under valgrind.
     let fresh = || -> Vec<String> {
         (0..COUNTED_FRESH)
             .map(|i| token(&apps.auth, 20_000_000 + i))
