@@ -4,13 +4,15 @@ mod common;
 
 use std::time::Duration;
 
+use axum::response::IntoResponse as _;
 use axum_jwt_layer::{
     issue::{AuthCookie, RefreshTokens},
     revocation::{Family, MemoryRevocationStore, Revocation, RevocationStore, Rotation, TokenIds},
-    ConfigError,
+    ConfigError, JwtAuth, JwtAuthBuilder, Token,
 };
 use common::sessions::*;
 use common::*;
+use http::StatusCode;
 
 fn app() -> (axum::Router, Calls, axum_jwt_layer::JwtAuth<User>) {
     session_app(MemoryRevocationStore::new(10_000))
@@ -166,4 +168,72 @@ fn refresh_tokens_need_a_store_and_their_own_audience() {
         .build()
         .unwrap_err();
     assert!(matches!(error, ConfigError::RefreshAudience(_)), "{error}");
+}
+
+/// A configuration whose tokens last 1 second by default, without leeway, on a memory store.
+fn short_lived(
+    edit: impl FnOnce(JwtAuthBuilder<User>) -> JwtAuthBuilder<User>,
+) -> JwtAuth<User> {
+    let builder = JwtAuth::<User>::builder()
+        .secret(SECRET)
+        .token_expiration(Duration::from_secs(1))
+        .leeway(Duration::ZERO)
+        .revocation(MemoryRevocationStore::new(100))
+        .resolver(|token: Token, _parts| async move {
+            Ok::<_, std::convert::Infallible>(Some(User { id: token.sub }))
+        });
+    edit(builder).build().unwrap()
+}
+
+/// A login whose token was given a longer lifetime than the configured one stays valid for
+/// that lifetime: its login family is registered as long as its token lives.
+#[tokio::test]
+async fn a_login_token_with_a_longer_lifetime_outlives_the_default() {
+    let auth = short_lived(|b| b);
+    let response = auth
+        .login("alice")
+        .token(|t| t.expires_in(Duration::from_secs(60)))
+        .await
+        .into_response();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let header = response.headers()["authorization"].to_str().unwrap();
+    let jwt = header.strip_prefix("Bearer ").unwrap().to_owned();
+    let app = router(auth);
+    assert_eq!(
+        bearer(&app, "/some-path", &jwt).await.status,
+        StatusCode::OK
+    );
+    // Past the configured lifetime (1 s), within the token's own (60 s).
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let reply = bearer(&app, "/some-path", &jwt).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+/// "Log out everywhere" keeps refusing a token without a family for as long as
+/// `max_lifetime` lets one live, not only for the configured issuing lifetime.
+#[tokio::test]
+async fn logout_all_covers_tokens_up_to_max_lifetime() {
+    let auth = short_lived(|b| b.max_lifetime(Duration::from_secs(60)));
+    let jwt = auth
+        .create_token("alice")
+        .expires_in(Duration::from_secs(30))
+        .sign()
+        .unwrap();
+    let app = router(auth.clone());
+    assert_eq!(
+        bearer(&app, "/some-path", &jwt).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        auth.logout_all("alice").await.into_response().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        bearer(&app, "/some-path", &jwt).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Past the configured lifetime (1 s): the token (30 s) is still refused.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let reply = bearer(&app, "/some-path", &jwt).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
 }

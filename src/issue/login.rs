@@ -270,8 +270,10 @@ impl<B: IntoResponse> Login<B> {
             Ok(issued) => issued,
             Err(error) => return internal_error(&error),
         };
+        // The family lives as long as its longest token: the configured lifetimes, or the
+        // access token's own when `.token(|t| t.expires_in(..))` made it longer.
         let until = now()
-            .saturating_add(issuer.longest_lifetime())
+            .saturating_add(issuer.longest_lifetime().max(issued.lifetime))
             .saturating_add(issuer.leeway);
         let registered = store
             .register_dyn(Family::new(&family, &subject), refresh.as_deref(), until)

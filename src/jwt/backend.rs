@@ -145,6 +145,20 @@ where
     }
 }
 
+impl<C> JwtBackend<C> {
+    /// How long a "logged out up to now" record must be kept: the longest lifetime a token
+    /// can be accepted with, as far as the configuration knows it (the issuing lifetimes, and
+    /// `max_lifetime` when it is set, for every issuer).
+    pub(crate) fn revocation_retention(&self) -> i64 {
+        let verifier = &self.verifier;
+        let routes = verifier.routes.iter().map(|route| &route.rules);
+        std::iter::once(&verifier.rules)
+            .chain(routes)
+            .filter_map(|rules| rules.max_lifetime)
+            .fold(self.issuer.longest_lifetime(), i64::max)
+    }
+}
+
 #[cfg(feature = "jwks")]
 impl<C> JwtBackend<C> {
     /// For a token refused because no key matched: the fetch to wait for before verifying

@@ -112,6 +112,11 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
     /// valid) and tokens without a family issued up to now (by `iat`) are refused. Answers
     /// 204, or 503 when no store is configured or it fails.
     ///
+    /// Tokens without a family stay refused for the longest lifetime the configuration knows:
+    /// the issuing lifetimes, or [`max_lifetime`](crate::JwtAuthBuilder::max_lifetime) when
+    /// it is longer. Set `max_lifetime` when tokens come from another issuer (JWKS) or are
+    /// signed with a longer `expires_in`, so that it covers them.
+    ///
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token, revocation::MemoryRevocationStore};
     /// # use std::convert::Infallible;
@@ -130,7 +135,7 @@ impl<U, C> Authenticator<JwtBackend<C>, U> {
             Some(store) => {
                 let now = now();
                 let until = now
-                    .saturating_add(issuer.longest_lifetime())
+                    .saturating_add(self.backend().revocation_retention())
                     .saturating_add(issuer.leeway);
                 let revocation = Revocation::Subject {
                     subject,
