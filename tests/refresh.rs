@@ -171,9 +171,7 @@ fn refresh_tokens_need_a_store_and_their_own_audience() {
 }
 
 /// A configuration whose tokens last 1 second by default, without leeway, on a memory store.
-fn short_lived(
-    edit: impl FnOnce(JwtAuthBuilder<User>) -> JwtAuthBuilder<User>,
-) -> JwtAuth<User> {
+fn short_lived(edit: impl FnOnce(JwtAuthBuilder<User>) -> JwtAuthBuilder<User>) -> JwtAuth<User> {
     let builder = JwtAuth::<User>::builder()
         .secret(SECRET)
         .token_expiration(Duration::from_secs(1))

@@ -399,6 +399,84 @@ async fn a_login_carrying_the_cookie_twice_ends_both_sessions() {
     assert_eq!(store.len(), 1);
 }
 
+/// Logging in again from one browser (which sends its old cookie) ends that old session in
+/// the subject's count too: the user's session on another device is never pushed out by
+/// sessions that already ended.
+#[tokio::test]
+async fn logging_in_again_in_one_browser_keeps_the_other_devices_logged_in() {
+    let sessions = SessionBackend::builder()
+        .store(MemoryStore::default())
+        .sessions_per_subject(2)
+        .build()
+        .unwrap();
+    let app = app_with(sessions);
+    let phone = log_in(&app, "ada", None).await;
+    let mut browser = log_in(&app, "ada", None).await;
+    let mut ended = Vec::new();
+    for _ in 0..3 {
+        let next = log_in(&app, "ada", Some(&browser)).await;
+        ended.push(std::mem::replace(&mut browser, next));
+    }
+    assert_eq!(user_status(&app, &phone).await, StatusCode::OK, "the phone");
+    assert_eq!(user_status(&app, &browser).await, StatusCode::OK);
+    for old in &ended {
+        assert_eq!(user_status(&app, old).await, StatusCode::UNAUTHORIZED);
+    }
+}
+
+/// A store that counts the calls made to it.
+#[derive(Debug, Clone, Default)]
+struct Counting {
+    inner: MemoryStore,
+    calls: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Counting {
+    fn count(&self) -> usize {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+#[async_trait]
+impl SessionStore for Counting {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        self.count();
+        self.inner.create(record).await
+    }
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.count();
+        self.inner.save(record).await
+    }
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        self.count();
+        self.inner.load(id).await
+    }
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.count();
+        self.inner.delete(id).await
+    }
+}
+
+/// A login request carrying the session cookie a hundred times ends a few of them, not a
+/// hundred: one request makes a bounded number of store calls.
+#[tokio::test]
+async fn a_login_with_the_cookie_a_hundred_times_makes_few_store_calls() {
+    let store = Counting::default();
+    let app = app_with(backend(store.clone()));
+    let first = log_in(&app, "ada", None).await;
+    let mut cookie = first.clone();
+    for _ in 0..99 {
+        cookie.push_str(&format!("; session={}", Id::default()));
+    }
+    let before = store.calls.load(std::sync::atomic::Ordering::Relaxed);
+    let fresh = log_in(&app, "ada", Some(&cookie)).await;
+    let calls = store.calls.load(std::sync::atomic::Ordering::Relaxed) - before;
+    assert!(calls <= 9, "{calls} store calls for one login");
+    assert_eq!(user_status(&app, &first).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(user_status(&app, &fresh).await, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn a_session_cookie_turns_cross_origin_protection_on() {
     let app = app_with(backend(MemoryStore::default()));

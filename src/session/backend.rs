@@ -36,6 +36,10 @@ const SUBJECT_KEY: &str = "axum_jwt_layer.subject";
 /// How many subjects with live sessions the per-subject index holds.
 const MAX_SUBJECTS: usize = 100_000;
 
+/// How many distinct sessions a login request may end (the cookie sent more than once): a
+/// request cannot make one login call the store without bound.
+const MAX_PREVIOUS: usize = 4;
+
 /// The longest `Max-Age` browsers keep (RFC 6265bis caps it at 400 days).
 const MAX_LIFETIME: Duration = Duration::from_secs(400 * 24 * 3600);
 
@@ -187,9 +191,9 @@ where
 
     /// Starts a session of `subject` (the user's id, never a secret: it is logged) holding
     /// `data`, and returns the `Set-Cookie` value to answer with. Whatever session the
-    /// request (`headers`) carried is deleted first (every one, if the cookie came twice), and
-    /// the new one has a new random id: an id planted before login never becomes a logged-in
-    /// session. A subject keeps at most
+    /// request (`headers`) carried is deleted first (each one, up to four distinct ids, if the
+    /// cookie came more than once), and the new one has a new random id: an id planted before
+    /// login never becomes a logged-in session. A subject keeps at most
     /// [`sessions_per_subject`](SessionBackendBuilder::sessions_per_subject) sessions: its
     /// oldest one ends to make room. Store failures and timeouts are
     /// [`AuthErrorKind::StoreUnavailable`] (503; a full [`MemoryStore`] too).
@@ -200,13 +204,28 @@ where
         data: &T,
     ) -> Result<HeaderValue, AuthError> {
         let settings = &self.inner;
-        for previous in cookie_values(settings.cookie.name(), headers) {
-            let id = std::str::from_utf8(previous)
+        let mut previous: Vec<Id> = Vec::new();
+        for value in cookie_values(settings.cookie.name(), headers) {
+            let id = std::str::from_utf8(value)
                 .ok()
                 .and_then(|id| Id::from_str(id).ok());
-            if let Some(id) = id {
-                self.store_call(settings.store.delete(&id)).await?;
+            if let Some(id) = id.filter(|id| !previous.contains(id)) {
+                previous.push(id);
+                if previous.len() == MAX_PREVIOUS {
+                    break;
+                }
             }
+        }
+        for id in previous {
+            // Its subject's index forgets it too: a session that ended must not count against
+            // that subject's cap and push out one of its live sessions.
+            let record = self.store_call(settings.store.load(&id)).await?;
+            if let Some(serde_json::Value::String(owner)) =
+                record.as_ref().and_then(|r| r.data.get(SUBJECT_KEY))
+            {
+                settings.subjects.remove(owner, id);
+            }
+            self.store_call(settings.store.delete(&id)).await?;
         }
         let now = OffsetDateTime::now_utc();
         for victim in settings.subjects.admit(subject, now).map_err(unavailable)? {
