@@ -54,8 +54,10 @@ where
         JwtAuthBuilder::new()
     }
 
-    /// Verifies a token outside the layer (a WebSocket handshake, a test): the same checks as
-    /// the layer, without the resolver.
+    /// Verifies a token outside the layer (a test, a token read from elsewhere): the layer's
+    /// signature and claim checks. Not the revocation store, nor the resolver: a token that
+    /// was logged out still verifies here. Where logout must count (a WebSocket upgrade, say),
+    /// put the route behind the layer.
     ///
     /// ```
     /// # use axum_jwt_layer::{JwtAuth, Token};
